@@ -1,0 +1,29 @@
+"""Root URLs: admin, each app's API, the OpenAPI schema and its UIs, then a styled 404 for the rest."""
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from core import views as core_views
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("", include("core.urls")),
+    path("", include("procurement.urls")),
+    path("", include("accounts.urls")),
+    path("", include("presence.urls")),
+    path("", include("analytics.urls")),
+]
+
+if settings.ENABLE_SWAGGER:
+    urlpatterns += [
+        path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
+        path("api/docs/", SpectacularSwaggerView.as_view(url_name="schema"), name="swagger-ui"),
+        path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html"), name="redoc"),
+    ]
+
+# Last: whatever no route matched answers 404 in its surface's style, even under DEBUG.
+urlpatterns.append(re_path(r"^", core_views.unknown_path))
+
+handler404 = "core.views.unknown_path"
+handler500 = "core.views.server_error"

@@ -1,0 +1,129 @@
+"""
+Errors and the one exception handler.
+
+Application code raises `ServiceError` (or DRF's own exceptions); this module
+turns any exception into a style-neutral `Problem` and lets the request's
+style shape the body. It serves DRF views (`exception_handler`) and Django
+code outside views (`error_response`, used by middleware and handler404/500).
+"""
+from __future__ import annotations
+
+import logging
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
+from django.http import Http404, HttpResponse
+from rest_framework import exceptions as drf_exceptions
+
+from core import styles
+from core.jsonutil import dumps
+
+logger = logging.getLogger("core.errors")
+
+
+class ServiceError(drf_exceptions.APIException):
+    """
+    An error the service answers on purpose.
+
+    `code` is the surface's own code (a partner business code, an HTTP-like
+    accounts code, or a 003 error name); `message` and `data` go to the body
+    as the style decides. Subclasses set defaults; callers may override any.
+    """
+
+    status_code = 400
+    code = None
+    message = None
+    data = None
+
+    def __init__(self, message=None, *, code=None, status=None, data=None, headers=None):
+        self.message = message if message is not None else self.message
+        self.code = code if code is not None else self.code
+        self.status_code = status or self.status_code
+        self.data = data if data is not None else self.data
+        self.headers = headers or {}
+        super().__init__(detail=self.message)
+
+
+class PayloadTooLarge(drf_exceptions.APIException):
+    status_code = 413
+    default_code = styles.PAYLOAD_TOO_LARGE
+    default_detail = "Payload too large"
+
+
+class UriTooLong(drf_exceptions.APIException):
+    status_code = 414
+    default_code = styles.URI_TOO_LONG
+    default_detail = "URI too long"
+
+
+class ServiceUnavailable(drf_exceptions.APIException):
+    status_code = 503
+    default_code = styles.SERVICE_UNAVAILABLE
+    default_detail = "Service unavailable"
+
+
+def problem_from_exception(exc: Exception, style: styles.ResponseStyle) -> styles.Problem:
+    """Map any exception to the style's Problem; unknown ones become a logged 500."""
+    if isinstance(exc, ServiceError):
+        fallback = style.problem_for(styles.SERVER_ERROR)
+        return styles.Problem(
+            status=exc.status_code,
+            code=exc.code if exc.code is not None else fallback.code,
+            message=exc.message if exc.message is not None else fallback.message,
+            data=exc.data,
+            headers=dict(exc.headers),
+        )
+    if isinstance(exc, drf_exceptions.ValidationError):
+        return style.validation_problem(styles.flatten_validation_detail(exc.detail))
+    if isinstance(exc, Http404):
+        return style.problem_for(styles.NOT_FOUND)
+    if isinstance(exc, DjangoPermissionDenied):
+        return style.problem_for(styles.PERMISSION_DENIED)
+    if isinstance(exc, RequestDataTooBig):
+        return style.problem_for(styles.PAYLOAD_TOO_LARGE)
+    if isinstance(exc, drf_exceptions.APIException):
+        codes = exc.get_codes()
+        kind = codes if isinstance(codes, str) and codes in style.kinds else exc.default_code
+        problem = style.problem_for(kind)
+        if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
+            problem.headers["Retry-After"] = str(max(1, int(-(-exc.wait // 1))))
+        return problem
+    if isinstance(exc, (OperationalError, InterfaceError)):
+        # A database that is down or unreachable: a clean 503, never a trace.
+        logger.error("database.unavailable", extra={"error": type(exc).__name__, "detail": str(exc)[:200]})
+        return style.problem_for(styles.SERVICE_UNAVAILABLE)
+    logger.exception("request.unhandled_exception")
+    return style.problem_for(styles.SERVER_ERROR)
+
+
+def exception_handler(exc, context):
+    """DRF's EXCEPTION_HANDLER: every error from a DRF view, shaped by the view's style."""
+    from rest_framework.response import Response
+
+    request = context["request"]
+    style = styles.style_for(request, context.get("view"))
+    problem = problem_from_exception(exc, style)
+    headers = dict(problem.headers)
+    # DRF downgrades 401 to 403 when the view has no authenticate header; the
+    # style's status (401) stands either way, and the header is passed on when known.
+    if getattr(exc, "auth_header", None):
+        headers.setdefault("WWW-Authenticate", exc.auth_header)
+    response = Response(style.error_body(problem, request), status=problem.status, headers=headers)
+    response.exception = True
+    return response
+
+
+def json_response(body, status: int, headers: dict | None = None) -> HttpResponse:
+    """A JSON HttpResponse encoded like every DRF response of the service."""
+    response = HttpResponse(dumps(body), status=status, content_type="application/json; charset=utf-8")
+    for name, value in (headers or {}).items():
+        response[name] = value
+    return response
+
+
+def error_response(request, exc: Exception) -> HttpResponse:
+    """An error answered outside DRF views, in the style of the request's path."""
+    style = styles.style_for_path(request.path)
+    problem = problem_from_exception(exc, style)
+    return json_response(style.error_body(problem, request), problem.status, problem.headers)

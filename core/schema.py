@@ -1,0 +1,142 @@
+"""
+drf-spectacular post-processing: the response envelopes and error bodies in the schema.
+
+The renderer wraps data at run time, which serializers cannot show, so this
+hook walks the finished document and applies the same style choice
+(`core.styles.style_for_path`) to every operation: success bodies get the
+envelope, every operation gets its style's error responses (400 when it takes
+input, 401/403 when it is authenticated, 404, 429 when it is throttled, 500).
+"""
+from core.styles import style_for_path
+
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid input",
+    "401": "Not authenticated",
+    "403": "Forbidden",
+    "404": "Not found",
+    "409": "Conflict",
+    "413": "Body too large",
+    "429": "Rate limited",
+    "500": "Internal error",
+    "503": "Service unavailable",
+}
+
+_COMPONENTS = {
+    "PartnerError": {
+        "type": "object",
+        "required": ["code", "message", "data"],
+        "properties": {
+            "code": {"type": "integer", "description": "business code (seed 001, contract §2)", "example": 40001},
+            "message": {"type": "string", "example": "请求参数错误"},
+            "data": {
+                "nullable": True,
+                "description": "for validation errors: {field, reason, errors: [{field, reason}]}",
+            },
+        },
+    },
+    "AccountsError": {
+        "type": "object",
+        "required": ["success", "code", "message", "data"],
+        "properties": {
+            "success": {"type": "boolean", "enum": [False]},
+            "code": {"type": "integer", "description": "the HTTP status", "example": 400},
+            "message": {"type": "string", "example": "请求参数错误"},
+            "data": {"nullable": True},
+        },
+    },
+    "PlainError": {
+        "type": "object",
+        "required": ["statusCode", "error", "message", "path", "method", "timestamp"],
+        "properties": {
+            "statusCode": {"type": "integer", "example": 400},
+            "error": {"type": "string", "example": "VALIDATION_ERROR"},
+            "message": {
+                "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
+            },
+            "path": {"type": "string"},
+            "method": {"type": "string"},
+            "timestamp": {"type": "string", "format": "date-time"},
+        },
+    },
+}
+_ERROR_REF = {"partner": "PartnerError", "accounts": "AccountsError", "plain": "PlainError"}
+
+
+def _success_envelope(style_name: str, inner: dict | None) -> dict | None:
+    data = inner or {"nullable": True}
+    if style_name == "partner":
+        return {
+            "type": "object",
+            "required": ["code", "message", "data"],
+            "properties": {
+                "code": {"type": "integer", "enum": [0]},
+                "message": {"type": "string", "example": "操作成功"},
+                "data": data,
+            },
+        }
+    if style_name == "accounts":
+        return {
+            "type": "object",
+            "required": ["success", "code", "message", "data"],
+            "properties": {
+                "success": {"type": "boolean", "enum": [True]},
+                "code": {"type": "integer", "enum": [0]},
+                "message": {"type": "string"},
+                "data": data,
+            },
+        }
+    return inner
+
+
+def _error_schema(style_name: str, inner: dict | None) -> dict:
+    ref = {"$ref": f"#/components/schemas/{_ERROR_REF[style_name]}"}
+    if inner is None or style_name == "plain":
+        return ref
+    return {"allOf": [ref, {"type": "object", "properties": {"data": inner}}]}
+
+
+def _view_for(generator, path: str, method: str):
+    for endpoint_path, _regex, endpoint_method, view in generator._get_paths_and_endpoints():
+        if endpoint_path == path and endpoint_method.lower() == method:
+            return view
+    return None
+
+
+def wrap_responses_in_envelopes(result, generator, request, public):
+    """POSTPROCESSING_HOOKS entry: envelope every response the way the renderer does."""
+    result.setdefault("components", {}).setdefault("schemas", {}).update(_COMPONENTS)
+    for path, operations in result.get("paths", {}).items():
+        style_name = style_for_path(path).name
+        for method, operation in operations.items():
+            if method not in {"get", "put", "patch", "post", "delete", "head"}:
+                continue
+            view = _view_for(generator, path, method)
+            responses = operation.setdefault("responses", {})
+            for status, response in list(responses.items()):
+                content = response.get("content", {}).get("application/json")
+                inner = content.get("schema") if content else None
+                if status.startswith("2"):
+                    if status == "204" or content is None:
+                        continue
+                    content["schema"] = _success_envelope(style_name, inner)
+                else:
+                    response.setdefault("content", {})["application/json"] = {
+                        "schema": _error_schema(style_name, inner)
+                    }
+            expected = {"500"}
+            if operation.get("requestBody") or operation.get("parameters"):
+                expected.add("400")
+            if operation.get("requestBody"):
+                expected.add("413")
+            if any(requirement for requirement in operation.get("security", []) if requirement):
+                expected.update({"401", "403"})
+            if "{" in path:
+                expected.add("404")
+            if view is not None and getattr(view, "throttle_classes", None):
+                expected.add("429")
+            for status in sorted(expected - set(responses)):
+                responses[status] = {
+                    "description": _ERROR_DESCRIPTIONS[status],
+                    "content": {"application/json": {"schema": _error_schema(style_name, None)}},
+                }
+    return result

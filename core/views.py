@@ -1,0 +1,87 @@
+"""The health probe (seed 000, contract §5) and the catch-all error views."""
+from django.conf import settings
+from django.http import Http404
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.codes import PartnerCode
+from core.exceptions import ServiceError, error_response, json_response
+from core.styles import SERVER_ERROR, style_for_path
+from core.health import check_dependencies
+from core.timeutil import isoformat_z, uptime_seconds, utc_now
+
+_health_data = inline_serializer(
+    "HealthData",
+    fields={
+        "status": serializers.ChoiceField(choices=["healthy"]),
+        "timestamp": serializers.CharField(help_text="ISO 8601, UTC, milliseconds"),
+        "service": serializers.CharField(),
+        "uptime": serializers.IntegerField(help_text="whole seconds since the process started"),
+    },
+)
+_health_down = inline_serializer(
+    "HealthDownData",
+    fields={
+        "status": serializers.ChoiceField(choices=["degraded", "unhealthy"]),
+        "timestamp": serializers.CharField(),
+        "details": serializers.CharField(),
+    },
+)
+
+
+class HealthView(APIView):
+    """GET/HEAD /api/v1/health: no auth, no rate limit, no side effects."""
+
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+    response_style = "partner"
+    success_message = "服务正常运行"
+
+    @extend_schema(
+        operation_id="health",
+        summary="Health probe",
+        description="Checks the database and, when configured, Redis. 503 with 50002 when the database is down, "
+        "50001 when Redis is down.",
+        responses={200: _health_data, 503: _health_down},
+        tags=["health"],
+    )
+    def get(self, request):
+        report = check_dependencies()
+        timestamp = isoformat_z(utc_now())
+        headers = {"Cache-Control": "no-store"}
+        if report.database_error:
+            raise ServiceError(
+                "数据库连接失败",
+                code=PartnerCode.DATABASE_UNAVAILABLE,
+                status=503,
+                data={"status": "degraded", "timestamp": timestamp, "details": report.database_error},
+                headers=headers,
+            )
+        if report.redis_error:
+            raise ServiceError(
+                "服务暂时不可用",
+                code=PartnerCode.INTERNAL_ERROR,
+                status=503,
+                data={"status": "unhealthy", "timestamp": timestamp, "details": report.redis_error},
+                headers=headers,
+            )
+        data = {"status": "healthy", "timestamp": timestamp, "service": settings.SERVICE_NAME, "uptime": uptime_seconds()}
+        return Response(data, headers=headers)
+
+
+@csrf_exempt
+def unknown_path(request, *args, **kwargs):
+    """Any path no route matched: 404 in the style of its prefix (also under DEBUG)."""
+    return error_response(request, Http404())
+
+
+def server_error(request, *args, **kwargs):
+    """handler500: an exception outside DRF views, answered without a trace."""
+    # Django has already logged the exception (logger django.request).
+    style = style_for_path(request.path)
+    problem = style.problem_for(SERVER_ERROR)
+    return json_response(style.error_body(problem, request), problem.status)
