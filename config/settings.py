@@ -59,7 +59,6 @@ MIDDLEWARE = [
     "core.middleware.RequestIdMiddleware",
     "core.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
-    "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -68,6 +67,11 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "core.middleware.RateLimitHeadersMiddleware",
 ]
+
+if not DEBUG:
+    # Production serves the docs' static files itself (after collectstatic); runserver does in DEBUG.
+    MIDDLEWARE.insert(MIDDLEWARE.index("django.middleware.security.SecurityMiddleware") + 1,
+                      "whitenoise.middleware.WhiteNoiseMiddleware")
 
 ROOT_URLCONF = "config.urls"
 WSGI_APPLICATION = "config.wsgi.application"
@@ -131,6 +135,9 @@ REDIS_SOCKET_TIMEOUT = env.float("REDIS_SOCKET_TIMEOUT", default=0.5)
 CACHE_KEY_PREFIX = env.str("CACHE_KEY_PREFIX", default="procure")
 
 if REDIS_URL:
+    from redis.backoff import NoBackoff
+    from redis.retry import Retry
+
     CACHES = {
         "default": {
             "BACKEND": "django_redis.cache.RedisCache",
@@ -140,7 +147,13 @@ if REDIS_URL:
                 "CLIENT_CLASS": "django_redis.client.DefaultClient",
                 "SOCKET_CONNECT_TIMEOUT": REDIS_SOCKET_TIMEOUT,
                 "SOCKET_TIMEOUT": REDIS_SOCKET_TIMEOUT,
-                "CONNECTION_POOL_KWARGS": {"max_connections": env.int("REDIS_MAX_CONNECTIONS", default=64)},
+                "CONNECTION_POOL_KWARGS": {
+                    "max_connections": env.int("REDIS_MAX_CONNECTIONS", default=64),
+                    # One immediate retry (a pooled socket gone stale after a Redis restart),
+                    # never redis-py's client default of three with backoff: a request must
+                    # not wait seconds for a Redis that is down, it fails open instead.
+                    "retry": Retry(NoBackoff(), 1),
+                },
             },
         }
     }
@@ -205,6 +218,37 @@ DEFAULT_RESPONSE_STYLE = "partner"
 # --- Rate limits --------------------------------------------------------------
 RATELIMIT_KEY_PREFIX = env.str("RATELIMIT_KEY_PREFIX", default="rl")
 RATE_LIMITS = {}
+
+# --- Users and JWT (accounts) -------------------------------------------------
+DEVELOPMENT_JWT_SECRET = "dev-insecure-jwt-secret-change-me"
+JWT_SECRET = env.str("JWT_SECRET", default=DEVELOPMENT_JWT_SECRET)
+if not DEBUG and JWT_SECRET == DEVELOPMENT_JWT_SECRET:
+    raise ImproperlyConfigured("JWT_SECRET is unset while DEBUG is off: set it to a long random value.")
+JWT_EXPIRE = env.str("JWT_EXPIRE", default="7d")
+
+
+def _duration_seconds(text: str) -> int:
+    """'7d', '12h', '30m', '45s' or plain seconds, as JWT_EXPIRE is written for Node services."""
+    text = text.strip().lower()
+    units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
+    if text and text[-1] in units:
+        return int(text[:-1]) * units[text[-1]]
+    return int(text)
+
+
+from datetime import timedelta  # noqa: E402
+
+SIMPLE_JWT = {
+    "ACCESS_TOKEN_LIFETIME": timedelta(seconds=_duration_seconds(JWT_EXPIRE)),
+    "SIGNING_KEY": JWT_SECRET,
+    "ALGORITHM": "HS256",
+    "AUTH_HEADER_TYPES": ("Bearer",),
+    "USER_ID_CLAIM": "user_id",
+    "UPDATE_LAST_LOGIN": False,
+}
+# How end users (mobile apps) authenticate, for every app that serves them.
+# Apps read this setting rather than importing accounts (see core.auth).
+USER_AUTHENTICATION_CLASSES = ["accounts.authentication.JWTAuthentication"]
 
 # --- REST framework and OpenAPI -----------------------------------------------
 REST_FRAMEWORK = {

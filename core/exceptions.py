@@ -85,7 +85,8 @@ def problem_from_exception(exc: Exception, style: styles.ResponseStyle) -> style
     if isinstance(exc, drf_exceptions.APIException):
         codes = exc.get_codes()
         kind = codes if isinstance(codes, str) and codes in style.kinds else exc.default_code
-        problem = style.problem_for(kind)
+        custom = str(exc.detail) if isinstance(exc.detail, str) and exc.detail != exc.default_detail else None
+        problem = style.problem_for(kind, message=custom if style.keeps_exception_messages else None)
         if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
             problem.headers["Retry-After"] = str(max(1, int(-(-exc.wait // 1))))
         return problem

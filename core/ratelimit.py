@@ -72,7 +72,7 @@ class LocalSlidingWindow:
             allowed = len(times) < limit
             if allowed:
                 times.append(now)
-            reset_after = (times[0] + window - now) if times else window
+            reset_after = min(window, max(0.0, times[0] + window - now)) if times else window
             return RateLimitResult(allowed, limit, max(0, limit - len(times)), window, reset_after, policy)
 
     def _sweep(self, now: float) -> None:

@@ -76,6 +76,9 @@ class ResponseStyle:
 
     name = ""
     language = "zh-hans"
+    # Whether a DRF exception raised with its own detail ("账户已被禁用") keeps it as
+    # the message; styles with fixed messages per code say no.
+    keeps_exception_messages = False
     default_success_message = "操作成功"
     # kind -> (status, code, message)
     kinds: dict[str, tuple[int, Any, str]] = {}
@@ -139,6 +142,7 @@ class AccountsStyle(ResponseStyle):
     """Seed 002: `{success, code, message, data}`; the error code is the HTTP status."""
 
     name = "accounts"
+    keeps_exception_messages = True
     kinds = {
         PARSE_ERROR: (400, 400, "请求参数错误"),
         NOT_AUTHENTICATED: (401, 401, "未提供认证token"),

@@ -1,0 +1,20 @@
+"""gunicorn settings; each may be overridden by the environment (see docs/operations.md)."""
+import multiprocessing
+import os
+
+bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# gthread: views are I/O bound (PostgreSQL, Redis); threads share one DB pool per worker.
+worker_class = "gthread"
+workers = int(os.environ.get("GUNICORN_WORKERS", max(2, multiprocessing.cpu_count())))
+threads = int(os.environ.get("GUNICORN_THREADS", 4))
+timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))  # seed 001: 30 s per request
+graceful_timeout = 30
+keepalive = 5
+# The service enforces its own 8,192-character URL limit (414 in the API's format);
+# gunicorn's default of 4,094 would cut it short with a bare 400.
+limit_request_line = 0
+max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
+max_requests_jitter = 1000
+accesslog = None  # the service writes its own structured line per request
+errorlog = "-"
+preload_app = False  # the DB pool must not be opened before the fork

@@ -1,0 +1,43 @@
+import copy
+import uuid
+
+import pytest
+from django.conf import settings
+from django.core.cache import cache
+from django.test import override_settings
+from rest_framework.test import APIClient
+
+from core.ratelimit import LocalSlidingWindow, get_limiter
+
+
+@pytest.fixture
+def api():
+    return APIClient()
+
+
+@pytest.fixture(autouse=True)
+def isolated_limits_and_cache():
+    """
+    Each test starts with no rate-limit counts and an empty cache: in-process
+    stores are cleared; in Redis each test gets its own key prefix (workers and
+    tests share one Redis server, so nothing is flushed).
+    """
+    if settings.REDIS_URL:
+        tag = uuid.uuid4().hex[:8]
+        caches = copy.deepcopy(settings.CACHES)
+        caches["default"]["KEY_PREFIX"] = f"{settings.CACHE_KEY_PREFIX}:{tag}"
+        with override_settings(RATELIMIT_KEY_PREFIX=f"{settings.RATELIMIT_KEY_PREFIX}:{tag}", CACHES=caches):
+            yield
+    else:
+        limiter = get_limiter()
+        if isinstance(limiter, LocalSlidingWindow):
+            limiter.reset()
+        cache.clear()
+        yield
+
+
+@pytest.fixture
+def redis_url():
+    if not settings.REDIS_URL:
+        pytest.skip("needs REDIS_URL (the PostgreSQL + Redis mode of .ci/run)")
+    return settings.REDIS_URL
