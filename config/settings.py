@@ -250,6 +250,18 @@ SIMPLE_JWT = {
 # Apps read this setting rather than importing accounts (see core.auth).
 USER_AUTHENTICATION_CLASSES = ["accounts.authentication.JWTAuthentication"]
 
+# --- Partner API (procurement) ------------------------------------------------
+# (issue 3: signing, secrets encryption, replay store, partner limits)
+
+# --- Accounts limits -----------------------------------------------------------
+# (issue 4: 002 §7 limits, failed-login slowdown, /system-stats exposure)
+
+# --- Presence ------------------------------------------------------------------
+# (issue 5: timing constants, store selection, snapshot scheduling)
+
+# --- Analytics -----------------------------------------------------------------
+# (issue 6: batch limits, retention)
+
 # --- REST framework and OpenAPI -----------------------------------------------
 REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["core.renderers.EnvelopeRenderer"],
