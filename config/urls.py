@@ -22,6 +22,11 @@ if settings.ENABLE_SWAGGER:
         path("api/redoc/", SpectacularRedocView.as_view(url_name="schema", template_name="core/redoc.html"), name="redoc"),
     ]
 
+if settings.BENCH_FLOOR:
+    from bench.floor import FloorView
+
+    urlpatterns.append(path("bench/floor", FloorView.as_view()))
+
 # Last: whatever no route matched answers 404 in its surface's style, even under DEBUG.
 urlpatterns.append(re_path(r"^", core_views.unknown_path))
 
