@@ -257,10 +257,57 @@ USER_AUTHENTICATION_CLASSES = ["accounts.authentication.JWTAuthentication"]
 # (issue 4: 002 §7 limits, failed-login slowdown, /system-stats exposure)
 
 # --- Presence ------------------------------------------------------------------
-# (issue 5: timing constants, store selection, snapshot scheduling)
+# The timing model (docs/presence.md): clients send a heartbeat every
+# PRESENCE_HEARTBEAT_INTERVAL seconds; an install is online while its last
+# heartbeat is within the window asked for (default 180 s, so two lost
+# heartbeats in a row still count); a snapshot of the default-window count is
+# taken once a minute by whichever process gets there first.
+PRESENCE_STORE = env.str("PRESENCE_STORE", default="redis" if REDIS_URL else "database")
+PRESENCE_HEARTBEAT_INTERVAL = env.int("PRESENCE_HEARTBEAT_INTERVAL", default=60)
+PRESENCE_MIN_WINDOW = 1
+PRESENCE_DEFAULT_WINDOW = env.int("PRESENCE_DEFAULT_WINDOW", default=180)
+PRESENCE_MAX_WINDOW = env.int("PRESENCE_MAX_WINDOW", default=3600)
+# Redis entries older than this are trimmed; it must cover the largest window offered.
+PRESENCE_TRIM_HORIZON = env.int("PRESENCE_TRIM_HORIZON", default=PRESENCE_MAX_WINDOW)
+# Database store: a heartbeat whose install was stored less than this long ago writes
+# nothing. Kept at or under the smallest window, so every window's count stays exact
+# to the second.
+PRESENCE_DB_WRITE_SKIP = env.float("PRESENCE_DB_WRITE_SKIP", default=1.0)
+# Contract §7: one snapshot a minute; history intervals are whole multiples of it.
+PRESENCE_SNAPSHOT_PERIOD = 60
+PRESENCE_SNAPSHOTS_AUTOSTART = env.bool("PRESENCE_SNAPSHOTS_AUTOSTART", default=True)
+PRESENCE_HISTORY_MAX_DAYS = 31
+RATE_LIMITS.update({
+    # Seed 003 §6, per user, sliding windows.
+    "presence_heartbeat": env.str("PRESENCE_HEARTBEAT_RATE", default="60/m"),
+    "presence_online_count": env.str("PRESENCE_ONLINE_COUNT_RATE", default="120/m"),
+    "presence_online_history": env.str("PRESENCE_ONLINE_HISTORY_RATE", default="30/m"),
+})
+
+# The relations between these are checked at start by presence.conf.check_settings().
 
 # --- Analytics -----------------------------------------------------------------
 # (issue 6: batch limits, retention)
+# Event batches (contract §8): events per batch, bytes of one event's properties as
+# compact JSON, how far clientTs may run ahead of the server or lag behind it.
+ANALYTICS_MAX_BATCH_EVENTS = env.int("ANALYTICS_MAX_BATCH_EVENTS", default=500)
+ANALYTICS_MAX_PROPERTIES_BYTES = env.int("ANALYTICS_MAX_PROPERTIES_BYTES", default=8 * 1024)
+ANALYTICS_MAX_CLOCK_AHEAD_SECONDS = env.int("ANALYTICS_MAX_CLOCK_AHEAD_SECONDS", default=600)
+ANALYTICS_MAX_EVENT_AGE_DAYS = env.int("ANALYTICS_MAX_EVENT_AGE_DAYS", default=30)
+# DAU queries answer at most this many days, inclusive (003 §2.2: 90).
+ANALYTICS_DAU_MAX_DAYS = env.int("ANALYTICS_DAU_MAX_DAYS", default=90)
+# Raw events older than this are deleted by `manage.py analytics_prune_events`.
+ANALYTICS_EVENT_RETENTION_DAYS = env.int("ANALYTICS_EVENT_RETENTION_DAYS", default=180)
+# 003 §6 limits: events per client IP, DAU per user (sliding windows).
+RATE_LIMITS["analytics_events"] = env.str("ANALYTICS_EVENTS_RATE", default="100/m")
+RATE_LIMITS["analytics_dau"] = env.str("ANALYTICS_DAU_RATE", default="30/m")
+if ANALYTICS_MAX_EVENT_AGE_DAYS >= ANALYTICS_EVENT_RETENTION_DAYS:
+    # Events accepted up to N days late must survive at least that long.
+    raise ImproperlyConfigured("ANALYTICS_EVENT_RETENTION_DAYS must exceed ANALYTICS_MAX_EVENT_AGE_DAYS.")
+
+# --- Benchmarks -----------------------------------------------------------------
+# Routes bench/floor (see bench/README.md); never on in a real deployment.
+BENCH_FLOOR = env.bool("BENCH_FLOOR", default=False)
 
 # --- REST framework and OpenAPI -----------------------------------------------
 REST_FRAMEWORK = {
