@@ -251,7 +251,24 @@ SIMPLE_JWT = {
 USER_AUTHENTICATION_CLASSES = ["accounts.authentication.JWTAuthentication"]
 
 # --- Partner API (procurement) ------------------------------------------------
-# (issue 3: signing, secrets encryption, replay store, partner limits)
+# Signed requests (contract §3): core.partner_auth verifies, procurement owns the apps.
+PARTNER_CREDENTIALS_LOOKUP = "procurement.selectors.partner_credentials_for"
+# Key(s) that encrypt partner secrets at rest (Fernet key or any long passphrase; several,
+# comma-separated, to re-key: the first encrypts, all decrypt). Never SECRET_KEY itself.
+SIGNING_ENCRYPTION_KEY = env.str("SIGNING_ENCRYPTION_KEY", default="")
+if not SIGNING_ENCRYPTION_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SIGNING_ENCRYPTION_KEY is unset while DEBUG is off: set it to a long random value "
+            "(e.g. python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
+        )
+    SIGNING_ENCRYPTION_KEY = "development-only:" + SECRET_KEY
+PARTNER_SIGNATURE_WINDOW_SECONDS = env.int("PARTNER_SIGNATURE_WINDOW_SECONDS", default=300)
+# Failed signature checks allowed per client IP before it gets 429 (guessing costs the guesser).
+PARTNER_AUTH_FAILURE_RATE = env.str("PARTNER_AUTH_FAILURE_RATE", default="30/m")
+PARTNER_DEFAULT_QPS = env.int("PARTNER_DEFAULT_QPS", default=100)
+# How long a rotated-out secret keeps verifying.
+PARTNER_SECRET_ROTATION_GRACE_HOURS = env.int("PARTNER_SECRET_ROTATION_GRACE_HOURS", default=24)
 
 # --- Accounts limits -----------------------------------------------------------
 # (issue 4: 002 §7 limits, failed-login slowdown, /system-stats exposure)

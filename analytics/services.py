@@ -1,0 +1,309 @@
+"""
+Analytics writes: event batches and the per-day activity they imply.
+
+Every write of activity goes through `_record_sightings`, which keeps
+`DailyActive` and the three per-day count tables consistent in one
+transaction:
+
+1. insert the (day, install) rows that are new: one multi-row
+   `INSERT ... ON CONFLICT DO NOTHING RETURNING`, so the rows this
+   transaction really created are known even while other batches insert the
+   same installs concurrently (the loser of a race gets nothing back);
+2. fill the province/city of rows that existed without one (a heartbeat came
+   first): `UPDATE ... WHERE province = ''`, grouped per (day, value), whose
+   row count says how many this transaction moved (a concurrent filler waits
+   for the row lock, re-checks `province = ''` and updates nothing);
+3. add what 1 and 2 changed to the counts with `INSERT ... ON CONFLICT DO
+   UPDATE SET count = count + excluded.count`, an atomic increment.
+
+Rows are written in sorted key order so that concurrent batches take their
+locks in the same order (PostgreSQL deadlocks are retried all the same).
+"""
+from __future__ import annotations
+
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+import logging
+import time
+
+from django.core.cache import cache
+from django.db import OperationalError, connection, transaction
+from django.utils import timezone
+import redis
+
+from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
+from core.timeutil import utc_now
+
+logger = logging.getLogger("analytics")
+
+# Largest number of rows in one multi-row statement (parameters stay far below
+# SQLite's 32,766 and PostgreSQL's 65,535).
+_ROWS_PER_STATEMENT = 1000
+_DEADLOCK_RETRIES = 3
+
+
+def local_day(moment: datetime) -> date:
+    """The calendar day of `moment` in the service TIME_ZONE (the day DAU counts it for)."""
+    return timezone.localtime(moment).date()
+
+
+@dataclass(frozen=True)
+class Sighting:
+    """An install seen active at `seen_at`, with the location its event named ("" for none)."""
+
+    install_id: str
+    seen_at: datetime
+    province: str = ""
+    city: str = ""
+
+
+@dataclass(frozen=True)
+class ValidEvent:
+    """An event that passed validation (`analytics.validation`), ready to store."""
+
+    event_name: str
+    install_id: str
+    client_ts: datetime
+    user_id: str | None = None
+    event_id: str | None = None
+    properties: dict | None = None
+    province: str = ""
+    city: str = ""
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    stored: int
+    duplicates: int
+
+
+# --- heartbeats -------------------------------------------------------------------
+
+def _guard_key(day: date, install_id: str) -> str:
+    return f"analytics:active:{day.isoformat()}:{install_id}"
+
+
+def _seconds_to_end_of_day(day: date) -> int:
+    next_midnight = timezone.make_aware(datetime.combine(day + timedelta(days=1), datetime.min.time()))
+    return max(60, int((next_midnight - utc_now()).total_seconds()) + 1)
+
+
+def activity_mark_seen(*, install_id: str, seen_at: datetime) -> None:
+    """
+    Mark `install_id` active on the local day of `seen_at` (no location).
+
+    Called by presence on every heartbeat, so the common case must cost no SQL:
+    a cache `add` keyed by (day, install) with a lifetime up to the end of that
+    day lets only the first call of the day through to the database, where an
+    insert-if-absent (and, if new, the day's count) is written. If the cache is
+    unreachable the write happens anyway (it is idempotent); if the write fails
+    the guard is released so that the next heartbeat tries again, and the
+    error propagates.
+    """
+    day = local_day(seen_at)
+    key = _guard_key(day, install_id)
+    try:
+        first_today = cache.add(key, 1, timeout=_seconds_to_end_of_day(day))
+    except redis.RedisError:
+        logger.warning("analytics.activity_guard_unavailable", exc_info=True)
+        first_today = True
+    if not first_today:
+        return
+    try:
+        _record_sightings([Sighting(install_id=install_id, seen_at=seen_at)])
+    except Exception:
+        try:
+            cache.delete(key)
+        except redis.RedisError:
+            pass
+        raise
+
+
+# --- event batches ----------------------------------------------------------------
+
+def events_ingest(*, events: list[ValidEvent], received_at: datetime | None = None) -> IngestResult:
+    """
+    Store a batch's valid events and mark their installs active for their days.
+
+    The events go in one multi-row insert that skips (install_id, event_id)
+    pairs already stored; repeats inside the batch are dropped before it.
+    `duplicates` counts the events with an eventId that were not stored
+    because that pair was already there. Events and activity are written in
+    one transaction.
+    """
+    received_at = received_at or utc_now()
+    rows: list[ValidEvent] = []
+    seen_pairs: set[tuple[str, str]] = set()
+    in_batch_duplicates = 0
+    for event in events:
+        if event.event_id is not None:
+            pair = (event.install_id, event.event_id)
+            if pair in seen_pairs:
+                in_batch_duplicates += 1
+                continue
+            seen_pairs.add(pair)
+        rows.append(event)
+
+    # The first event of the day that names a location decides it: order by client time.
+    sightings = [
+        Sighting(install_id=e.install_id, seen_at=e.client_ts, province=e.province, city=e.city)
+        for e in sorted(rows, key=lambda e: e.client_ts)
+    ]
+
+    def write() -> int:
+        stored = _insert_events(rows, received_at)
+        _record_sightings(sightings)
+        return stored
+
+    stored = _with_deadlock_retry(write) if rows else 0
+    return IngestResult(stored=stored, duplicates=in_batch_duplicates + (len(rows) - stored))
+
+
+def _insert_events(rows: list[ValidEvent], received_at: datetime) -> int:
+    """Multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING: how many rows were really stored."""
+    ops = connection.ops
+    table = connection.ops.quote_name(Event._meta.db_table)
+    columns = ["event_name", "install_id", "user_id", "event_id", "client_ts", "received_at", "day", "properties"]
+    received = ops.adapt_datetimefield_value(received_at)
+    stored = 0
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start:start + _ROWS_PER_STATEMENT]
+        params = []
+        for e in chunk:
+            params.extend([
+                e.event_name, e.install_id, e.user_id, e.event_id,
+                ops.adapt_datetimefield_value(e.client_ts), received,
+                ops.adapt_datefield_value(local_day(e.client_ts)),
+                ops.adapt_json_value(e.properties, None) if e.properties is not None else None,
+            ])
+        values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
+        sql = (
+            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} "
+            "ON CONFLICT DO NOTHING RETURNING id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            stored += len(cursor.fetchall())
+    return stored
+
+
+# --- per-day activity -------------------------------------------------------------
+
+def _with_deadlock_retry(work):
+    """Run `work` in a transaction, again if PostgreSQL chose it as a deadlock victim."""
+    for attempt in range(_DEADLOCK_RETRIES):
+        try:
+            with transaction.atomic():
+                return work()
+        except OperationalError as error:
+            if getattr(error.__cause__, "sqlstate", None) != "40P01" or attempt == _DEADLOCK_RETRIES - 1:
+                raise
+            logger.warning("analytics.deadlock_retried", extra={"attempt": attempt + 1})
+            time.sleep(0.01 * (attempt + 1))
+    raise AssertionError("unreachable")
+
+
+def _record_sightings(sightings: list[Sighting]) -> None:
+    """Bring DailyActive and the day counts up to date with `sightings` (ordered by seen_at)."""
+    # One candidate per (day, install): its first sighting's time, and the first
+    # province and first city named that day (each on its own).
+    candidates: dict[tuple[date, str], dict] = {}
+    for s in sightings:
+        key = (local_day(s.seen_at), s.install_id)
+        row = candidates.get(key)
+        if row is None:
+            candidates[key] = {"seen_at": s.seen_at, "province": s.province, "city": s.city}
+            continue
+        row["province"] = row["province"] or s.province
+        row["city"] = row["city"] or s.city
+    if not candidates:
+        return
+
+    def write() -> None:
+        inserted = _insert_actives(candidates)
+        totals: Counter = Counter()
+        provinces: Counter = Counter()
+        cities: Counter = Counter()
+        province_fills: dict[tuple[date, str], list[str]] = defaultdict(list)
+        city_fills: dict[tuple[date, str], list[str]] = defaultdict(list)
+        for (day, install_id), row in candidates.items():
+            if (day, install_id) in inserted:
+                totals[day] += 1
+                if row["province"]:
+                    provinces[(day, row["province"])] += 1
+                if row["city"]:
+                    cities[(day, row["city"])] += 1
+            else:
+                if row["province"]:
+                    province_fills[(day, row["province"])].append(install_id)
+                if row["city"]:
+                    city_fills[(day, row["city"])].append(install_id)
+        # Rows that existed without a location take the first one named: only
+        # the rows this UPDATE really changed move into the counts.
+        for (day, province), ids in sorted(province_fills.items()):
+            moved = DailyActive.objects.filter(day=day, province="", install_id__in=sorted(ids)).update(province=province)
+            if moved:
+                provinces[(day, province)] += moved
+        for (day, city), ids in sorted(city_fills.items()):
+            moved = DailyActive.objects.filter(day=day, city="", install_id__in=sorted(ids)).update(city=city)
+            if moved:
+                cities[(day, city)] += moved
+        _increment(DailyActiveCount, ["day"], {(day,): n for day, n in totals.items()})
+        _increment(DailyProvinceCount, ["day", "province"], provinces)
+        _increment(DailyCityCount, ["day", "city"], cities)
+
+    if connection.in_atomic_block:
+        write()  # part of the caller's transaction (events_ingest retries as a whole)
+    else:
+        _with_deadlock_retry(write)
+
+
+def _insert_actives(candidates: dict[tuple[date, str], dict]) -> set[tuple[date, str]]:
+    """Insert the absent (day, install) rows; return the keys this statement created."""
+    ops = connection.ops
+    table = ops.quote_name(DailyActive._meta.db_table)
+    keys = sorted(candidates)
+    created: set[tuple[date, str]] = set()
+    for start in range(0, len(keys), _ROWS_PER_STATEMENT):
+        chunk = keys[start:start + _ROWS_PER_STATEMENT]
+        params = []
+        for day, install_id in chunk:
+            row = candidates[(day, install_id)]
+            params.extend([
+                ops.adapt_datefield_value(day), install_id, row["province"], row["city"],
+                ops.adapt_datetimefield_value(row["seen_at"]),
+            ])
+        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+        sql = (
+            f"INSERT INTO {table} (day, install_id, province, city, first_seen_at) VALUES {values} "
+            "ON CONFLICT (day, install_id) DO NOTHING RETURNING day, install_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for day, install_id in cursor.fetchall():
+                created.add((day if isinstance(day, date) else date.fromisoformat(day), install_id))
+    return created
+
+
+def _increment(model, key_columns: list[str], deltas: dict[tuple, int]) -> None:
+    """Atomically add `deltas` to `model.count`, creating rows as needed (sorted, chunked)."""
+    if not deltas:
+        return
+    ops = connection.ops
+    table = ops.quote_name(model._meta.db_table)
+    columns = ", ".join(key_columns)
+    items = sorted(deltas.items())
+    for start in range(0, len(items), _ROWS_PER_STATEMENT):
+        chunk = items[start:start + _ROWS_PER_STATEMENT]
+        params = []
+        for key, delta in chunk:
+            day, *rest = key
+            params.extend([ops.adapt_datefield_value(day), *rest, delta])
+        placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"
+        sql = (
+            f"INSERT INTO {table} ({columns}, count) VALUES {', '.join([placeholders] * len(chunk))} "
+            f"ON CONFLICT ({columns}) DO UPDATE SET count = {table}.count + excluded.count"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
