@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test serve migrate schema clean
+.PHONY: install install-dev run test serve migrate schema bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -32,6 +32,10 @@ test: install-dev
 serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput
 	$(BIN)/gunicorn config.wsgi -c gunicorn.conf.py
+
+## make bench: the benchmark (PostgreSQL, Redis, gunicorn, wrk) -> bench/results/latest.md
+bench: install-dev
+	$(BIN)/python bench/run.py
 
 schema: install
 	$(BIN)/python manage.py spectacular --file schema.yaml
