@@ -11,6 +11,8 @@ Two backends behind one `hit(key, limit, window)` call:
 * `LocalSlidingWindow`: the same algorithm in process memory, for the embedded
   default without Redis; limits then count per process.
 
+`peek(key, limit, window)` answers the same question without counting (used
+where only failures count, e.g. failed signature checks per client IP).
 Both return a `RateLimitResult` with what the X-RateLimit-* and IETF
 RateLimit headers need.
 """
@@ -75,6 +77,17 @@ class LocalSlidingWindow:
             reset_after = min(window, max(0.0, times[0] + window - now)) if times else window
             return RateLimitResult(allowed, limit, max(0, limit - len(times)), window, reset_after, policy)
 
+    def peek(self, key: str, limit: int, window: float, policy: str = "default") -> RateLimitResult:
+        """The decision `hit` would make, without counting a request."""
+        now = time.monotonic()
+        with self._lock:
+            times = self._log.get(key)
+            while times and times[0] <= now - window:
+                times.popleft()
+            count = len(times) if times else 0
+            reset_after = min(window, max(0.0, times[0] + window - now)) if times else window
+            return RateLimitResult(count < limit, limit, max(0, limit - count), window, reset_after, policy)
+
     def _sweep(self, now: float) -> None:
         # Keys are dropped once idle for an hour; no window offered is longer than that.
         for key in [k for k, v in self._log.items() if not v or v[-1] < now - 3600]:
@@ -107,6 +120,22 @@ return {allowed, limit - count, reset}
 """
 
 
+# Read-only twin of the script above: prune and count, add nothing.
+_PEEK_LUA = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
+local window = tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+local count = redis.call('ZCARD', KEYS[1])
+local reset = window
+local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+if oldest[2] then reset = tonumber(oldest[2]) + window - now end
+local allowed = 0
+if count < tonumber(ARGV[1]) then allowed = 1 end
+return {allowed, tonumber(ARGV[1]) - count, reset}
+"""
+
+
 class RedisSlidingWindow:
     """Atomic sliding log in Redis: one EVALSHA per decision; fails open."""
 
@@ -114,6 +143,7 @@ class RedisSlidingWindow:
         self._client = client
         self._key_prefix = key_prefix
         self._script = client.register_script(_SLIDING_WINDOW_LUA)
+        self._peek_script = client.register_script(_PEEK_LUA)
         self._last_failure_log = 0.0
 
     def hit(self, key: str, limit: int, window: float, policy: str = "default") -> RateLimitResult:
@@ -123,6 +153,19 @@ class RedisSlidingWindow:
         try:
             allowed, remaining, reset_us = self._script(
                 keys=[f"{self._key_prefix}:{key}"], args=[limit, int(window * 1_000_000), member]
+            )
+        except redis.RedisError as exc:
+            self._log_failure(exc)
+            return RateLimitResult(True, limit, limit, window, window, policy, degraded=True)
+        return RateLimitResult(bool(allowed), limit, max(0, int(remaining)), window, int(reset_us) / 1_000_000, policy)
+
+    def peek(self, key: str, limit: int, window: float, policy: str = "default") -> RateLimitResult:
+        """The decision `hit` would make, without counting a request (one round trip; fails open)."""
+        import redis
+
+        try:
+            allowed, remaining, reset_us = self._peek_script(
+                keys=[f"{self._key_prefix}:{key}"], args=[limit, int(window * 1_000_000)]
             )
         except redis.RedisError as exc:
             self._log_failure(exc)

@@ -26,8 +26,15 @@ def test_debug_off_refuses_too():
 
 
 def test_production_starts_with_a_real_secret_key():
-    result = run_check({"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "x" * 64, "JWT_SECRET": "y" * 64})
+    result = run_check({"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "x" * 64, "JWT_SECRET": "y" * 64,
+                        "SIGNING_ENCRYPTION_KEY": "z" * 64})
     assert result.returncode == 0, result.stderr
+
+
+def test_production_refuses_to_start_without_the_signing_encryption_key():
+    result = run_check({"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "x" * 64, "JWT_SECRET": "y" * 64})
+    assert result.returncode != 0
+    assert "SIGNING_ENCRYPTION_KEY is unset" in result.stderr
 
 
 def test_production_refuses_the_development_jwt_secret():

@@ -1,0 +1,258 @@
+"""
+HMAC request signing as DRF authentication for the partner surface (API contract §3).
+
+Checks, in order (each failure answered in the partner envelope):
+
+1. The client IP's failed checks (per IP, settings.PARTNER_AUTH_FAILURE_RATE)
+   are peeked before any per-app work; over the limit → 429/42901.
+2. X-App-Id, X-Timestamp (unix ms), X-Signature (64 hex) present and well formed
+   → else 401/40101 naming the header.
+3. The timestamp within ±PARTNER_SIGNATURE_WINDOW_SECONDS of server time → else 401/40102.
+4. The app exists (settings.PARTNER_CREDENTIALS_LOOKUP) → else 401/40103.
+5. HMAC over METHOD + raw request target + timestamp + raw body matches the
+   current secret or the previous one before its expiry (constant time) → else 401/40101.
+   Failures of 2-5 are counted against the client IP.
+6. The app's QPS (the core limiter, one round trip; headers on every response
+   from here on) → else 429/42901 with Retry-After.
+7. The app is active → else 403/40302; the client IP is in its whitelist → else 403/40301.
+8. The signature has not been accepted before within the window (a shared
+   store: SET NX with a TTL through the default cache, Redis when configured)
+   → else 401/40104. A request refused by 6 or 7 has not used its signature.
+
+On success `request.user` is a `PartnerPrincipal` (its `app` is whatever the
+lookup returned, e.g. the procurement model) and `request.auth` the
+`PartnerCredentials`. core imports no app: the lookup is a dotted path in settings.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from functools import lru_cache
+import ipaddress
+import logging
+import math
+import re
+import time
+from typing import Any, Callable
+
+from django.conf import settings
+from django.core.cache import cache
+from django.core.signals import setting_changed
+from django.utils.module_loading import import_string
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from rest_framework.authentication import BaseAuthentication
+
+from core.clientip import client_ip, ip_in_networks
+from core.codes import PartnerCode
+from core.exceptions import ServiceError
+from core.logging import set_caller
+from core.middleware import raw_request_target
+from core.ratelimit import get_limiter, parse_rate
+from core.signing import compute_signature, signatures_match
+from core.throttling import record_rate_limit
+from core.timeutil import utc_now
+
+logger = logging.getLogger("core.partner_auth")
+
+_APP_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
+_TIMESTAMP = re.compile(r"^\d{1,16}$")
+_SIGNATURE = re.compile(r"^[0-9A-Fa-f]{64}$")
+
+QPS_POLICY = "partner-app"
+FAILURE_POLICY = "partner-auth-failures"
+
+
+@dataclass(frozen=True)
+class SigningSecret:
+    """A plaintext secret and, for a previous secret kept during rotation, when it stops verifying."""
+
+    value: str
+    expires_at: datetime | None = None
+
+    def valid_at(self, moment: datetime) -> bool:
+        return self.expires_at is None or moment < self.expires_at
+
+
+@dataclass(frozen=True)
+class PartnerCredentials:
+    """What the verifier needs to know about one partner app; returned by the settings hook."""
+
+    app_id: str
+    secrets: tuple[SigningSecret, ...]
+    ip_whitelist: tuple[str, ...] = ()
+    qps_limit: int = 100
+    is_active: bool = True
+    app: Any = field(default=None, compare=False)
+
+
+class PartnerPrincipal:
+    """`request.user` of a signed request: the calling app."""
+
+    is_authenticated = True
+    is_anonymous = False
+
+    def __init__(self, credentials: PartnerCredentials):
+        self.app_id = credentials.app_id
+        self.app = credentials.app
+        self.pk = credentials.app_id
+
+    def __str__(self):
+        return f"app:{self.app_id}"
+
+
+@lru_cache(maxsize=1)
+def _lookup(path: str) -> Callable[[str], PartnerCredentials | None]:
+    return import_string(path)
+
+
+@lru_cache(maxsize=256)
+def _networks(entries: tuple[str, ...]):
+    networks = []
+    for entry in entries:
+        try:
+            networks.append(ipaddress.ip_network(entry.strip(), strict=False))
+        except ValueError:
+            # Entries are validated when saved; a bad one never widens access.
+            logger.warning("partner_auth.bad_whitelist_entry", extra={"entry": entry[:64]})
+    return tuple(networks)
+
+
+def _reset(**kwargs):
+    if kwargs.get("setting") == "PARTNER_CREDENTIALS_LOOKUP":
+        _lookup.cache_clear()
+
+
+setting_changed.connect(_reset)
+
+
+def _header_error(header: str, reason: str) -> ServiceError:
+    return ServiceError(
+        PartnerCode.SIGNATURE_INVALID.message,
+        code=PartnerCode.SIGNATURE_INVALID,
+        status=401,
+        data={"field": header, "reason": reason},
+    )
+
+
+def window_seconds() -> int:
+    return int(getattr(settings, "PARTNER_SIGNATURE_WINDOW_SECONDS", 300))
+
+
+class PartnerSignatureAuthentication(BaseAuthentication):
+    """DRF authentication for HMAC-signed partner requests (see the module docstring)."""
+
+    def authenticate_header(self, request):
+        # Present so that DRF keeps 401 for authentication failures.
+        return 'HMAC-SHA256 realm="partner", headers="X-App-Id X-Timestamp X-Signature"'
+
+    def authenticate(self, request):
+        django_request = getattr(request, "_request", request)
+        ip = client_ip(django_request)
+        failure_limit, failure_window = parse_rate(settings.PARTNER_AUTH_FAILURE_RATE)
+        failure_key = f"{FAILURE_POLICY}:ip:{ip}"
+        limiter = get_limiter()
+
+        blocked = limiter.peek(failure_key, failure_limit, failure_window, policy=FAILURE_POLICY)
+        if not blocked.allowed:
+            raise ServiceError(
+                PartnerCode.RATE_LIMITED.message, code=PartnerCode.RATE_LIMITED, status=429,
+                headers={"Retry-After": str(blocked.retry_after)},
+            )
+        try:
+            credentials, signature, timestamp_ms = self._verify(django_request)
+        except ServiceError:
+            limiter.hit(failure_key, failure_limit, failure_window, policy=FAILURE_POLICY)
+            raise
+
+        set_caller(django_request, f"app:{credentials.app_id}")
+        qps = limiter.hit(f"{QPS_POLICY}:{credentials.app_id}", max(1, credentials.qps_limit), 1.0, policy=QPS_POLICY)
+        record_rate_limit(django_request, qps)
+        if not qps.allowed:
+            raise ServiceError(
+                PartnerCode.RATE_LIMITED.message, code=PartnerCode.RATE_LIMITED, status=429,
+                headers={"Retry-After": str(qps.retry_after)},
+            )
+        if not credentials.is_active:
+            raise ServiceError(PartnerCode.FORBIDDEN.message, code=PartnerCode.FORBIDDEN, status=403,
+                               data={"reason": "应用已停用"})
+        if credentials.ip_whitelist and not ip_in_networks(ip, _networks(tuple(credentials.ip_whitelist))):
+            raise ServiceError(PartnerCode.IP_NOT_ALLOWED.message, code=PartnerCode.IP_NOT_ALLOWED, status=403,
+                               data={"ip": ip})
+        if not self._first_use(credentials.app_id, signature, timestamp_ms):
+            limiter.hit(failure_key, failure_limit, failure_window, policy=FAILURE_POLICY)
+            raise ServiceError(PartnerCode.REQUEST_REPLAYED.message, code=PartnerCode.REQUEST_REPLAYED, status=401,
+                               data={"field": "X-Signature", "reason": "该签名已使用过,请用新的时间戳重新签名"})
+        principal = PartnerPrincipal(credentials)
+        django_request.partner = principal
+        return principal, credentials
+
+    def _verify(self, request) -> tuple[PartnerCredentials, str, int]:
+        """Steps 2-5: headers, time window, app, signature. Raises ServiceError."""
+        app_id = request.META.get("HTTP_X_APP_ID", "")
+        timestamp = request.META.get("HTTP_X_TIMESTAMP", "")
+        signature = request.META.get("HTTP_X_SIGNATURE", "")
+        for header, value, pattern, shape in (
+            ("X-App-Id", app_id, _APP_ID, "1-64 个字母、数字或 _.:-"),
+            ("X-Timestamp", timestamp, _TIMESTAMP, "毫秒级 Unix 时间戳"),
+            ("X-Signature", signature, _SIGNATURE, "64 位十六进制 HMAC-SHA256"),
+        ):
+            if not value:
+                raise _header_error(header, f"缺少请求头 {header}")
+            if not pattern.match(value):
+                raise _header_error(header, f"{header} 格式错误,应为{shape}")
+
+        timestamp_ms = int(timestamp)
+        now_ms = int(time.time() * 1000)
+        window = window_seconds()
+        if abs(now_ms - timestamp_ms) > window * 1000:
+            raise ServiceError(
+                PartnerCode.TIMESTAMP_EXPIRED.message, code=PartnerCode.TIMESTAMP_EXPIRED, status=401,
+                data={"field": "X-Timestamp", "reason": f"与服务器时间相差超过 {window} 秒", "serverTime": now_ms},
+            )
+
+        credentials = _lookup(settings.PARTNER_CREDENTIALS_LOOKUP)(app_id)
+        if credentials is None:
+            raise ServiceError(PartnerCode.APP_NOT_FOUND.message, code=PartnerCode.APP_NOT_FOUND, status=401,
+                               data={"field": "X-App-Id", "reason": "App ID 不存在"})
+
+        target = raw_request_target(request)
+        body = request.body
+        moment = utc_now()
+        matched = False
+        for secret in credentials.secrets:
+            # Every candidate is computed and compared, so timing does not tell which one matched.
+            candidate = compute_signature(secret.value, request.method, target, timestamp, body)
+            matched = signatures_match(candidate, signature) and secret.valid_at(moment) or matched
+        if not matched:
+            raise _header_error("X-Signature", "签名不匹配")
+        return credentials, signature.lower(), timestamp_ms
+
+    @staticmethod
+    def _first_use(app_id: str, signature: str, timestamp_ms: int) -> bool:
+        """Record the signature; False when it was recorded before (one SET NX round trip)."""
+        # Kept until the timestamp itself leaves the window: after that the window check refuses it.
+        ttl = max(1, math.ceil(timestamp_ms / 1000 + window_seconds() - time.time()) + 1)
+        try:
+            return bool(cache.add(f"partner:replay:{app_id}:{signature}", 1, timeout=ttl))
+        except Exception as exc:  # the store is down: let the request through (as the limiter does), loudly
+            logger.warning("partner_auth.replay_store_unavailable", extra={"error": type(exc).__name__})
+            return True
+
+
+class PartnerSignatureScheme(OpenApiAuthenticationExtension):
+    """OpenAPI: the three headers, required together."""
+
+    target_class = "core.partner_auth.PartnerSignatureAuthentication"
+    name = ["PartnerAppId", "PartnerTimestamp", "PartnerSignature"]
+
+    def get_security_definition(self, auto_schema):
+        how = (
+            "signature = hex(HMAC-SHA256(appSecret, METHOD + PATH + TIMESTAMP + BODY)); PATH is the raw "
+            "request target with its query string, BODY the raw body (empty for GET). See docs/partner-guide.md."
+        )
+        return [
+            {"type": "apiKey", "in": "header", "name": "X-App-Id", "description": "the app id"},
+            {"type": "apiKey", "in": "header", "name": "X-Timestamp",
+             "description": "unix time in milliseconds; within ±300 s of server time"},
+            {"type": "apiKey", "in": "header", "name": "X-Signature", "description": how},
+        ]

@@ -1,0 +1,188 @@
+"""Writes: partner apps and their secrets, and the intents' life cycle (contract §4)."""
+from __future__ import annotations
+
+from datetime import timedelta
+import logging
+import secrets as random_secrets
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+
+from core import secretbox
+from core.codes import PartnerCode
+from core.exceptions import ServiceError
+from core.timeutil import utc_now
+from procurement.errors import IntentReason
+from procurement.models import (
+    ACTIVE_STATUSES, STATUS_MOVES, Intent, IntentStatus, PartnerApp, generate_app_id, parse_ip_whitelist, url_digest,
+)
+from procurement.selectors import intent_get
+
+logger = logging.getLogger("procurement")
+
+
+def new_secret() -> str:
+    """A fresh app secret: 256 random bits, hex."""
+    return random_secrets.token_hex(32)
+
+
+# --- partner apps --------------------------------------------------------------------------------
+
+@transaction.atomic
+def partner_app_create(*, name: str, app_id: str | None = None, ip_whitelist: str = "",
+                       qps_limit: int | None = None, is_active: bool = True) -> tuple[PartnerApp, str]:
+    """Create an app; returns it with its secret in clear, which is shown once and never again."""
+    secret = new_secret()
+    app = PartnerApp(
+        app_id=app_id or generate_app_id(),
+        name=name,
+        secret_encrypted=secretbox.encrypt(secret),
+        ip_whitelist="\n".join(parse_ip_whitelist(ip_whitelist)),
+        qps_limit=qps_limit or settings.PARTNER_DEFAULT_QPS,
+        is_active=is_active,
+    )
+    app.full_clean(exclude=["secret_encrypted"])
+    app.save()
+    logger.info("partner_app.create", extra={"app_id": app.app_id})
+    return app, secret
+
+
+@transaction.atomic
+def partner_app_rotate_secret(*, app: PartnerApp, grace: timedelta | None = None) -> str:
+    """
+    Give the app a new secret; the old one keeps verifying for `grace`
+    (settings.PARTNER_SECRET_ROTATION_GRACE_HOURS by default; zero revokes it at once).
+    Returns the new secret in clear, to be shown once.
+    """
+    if grace is None:
+        grace = timedelta(hours=settings.PARTNER_SECRET_ROTATION_GRACE_HOURS)
+    secret = new_secret()
+    app = PartnerApp.objects.select_for_update().get(pk=app.pk)
+    if grace > timedelta(0):
+        app.previous_secret_encrypted = app.secret_encrypted
+        app.previous_secret_expires_at = utc_now() + grace
+    else:
+        app.previous_secret_encrypted = ""
+        app.previous_secret_expires_at = None
+    app.secret_encrypted = secretbox.encrypt(secret)
+    app.save(update_fields=["secret_encrypted", "previous_secret_encrypted", "previous_secret_expires_at",
+                            "updated_at"])
+    logger.info("partner_app.rotate_secret", extra={"app_id": app.app_id, "grace_s": int(grace.total_seconds())})
+    return secret
+
+
+def partner_app_revoke_previous_secret(*, app: PartnerApp) -> None:
+    """Stop the rotated-out secret from verifying now."""
+    PartnerApp.objects.filter(pk=app.pk).update(previous_secret_encrypted="", previous_secret_expires_at=None)
+    logger.info("partner_app.revoke_previous_secret", extra={"app_id": app.app_id})
+
+
+def partner_apps_reencrypt() -> int:
+    """Re-encrypt every stored secret under the first SIGNING_ENCRYPTION_KEY (after adding a new key)."""
+    count = 0
+    with transaction.atomic():
+        for app in PartnerApp.objects.select_for_update().only("id", "secret_encrypted", "previous_secret_encrypted"):
+            app.secret_encrypted = secretbox.reencrypt(app.secret_encrypted)
+            if app.previous_secret_encrypted:
+                app.previous_secret_encrypted = secretbox.reencrypt(app.previous_secret_encrypted)
+            app.save(update_fields=["secret_encrypted", "previous_secret_encrypted"])
+            count += 1
+    return count
+
+
+# --- intents -------------------------------------------------------------------------------------
+
+def _duplicate_error(existing_id: str) -> ServiceError:
+    return ServiceError(
+        PartnerCode.ALREADY_EXISTS.message, code=PartnerCode.ALREADY_EXISTS, status=409,
+        data={"id": existing_id, "field": "productUrl", "reason": IntentReason.DUPLICATE.value},
+    )
+
+
+def _active_duplicate_id(*, app: PartnerApp, user_id: str, digest: str, exclude: str | None = None) -> str | None:
+    queryset = Intent.objects.filter(app=app, user_id=user_id, product_url_digest=digest, status__in=ACTIVE_STATUSES)
+    if exclude:
+        queryset = queryset.exclude(pk=exclude)
+    return queryset.values_list("id", flat=True).first()
+
+
+def intent_create(*, app: PartnerApp, user_id: str, platform: str, product_url: str, title: str | None = None,
+                  price=None, quantity: int = 1, remark: str | None = None) -> Intent:
+    """
+    Create a SUBMITTED intent. A second one for the same (app, userId, productUrl)
+    while an earlier one is SUBMITTED or PROCESSING is 409/40901 naming it; a
+    partial unique index makes the rule hold under concurrent creates too.
+    """
+    digest = url_digest(product_url)
+    existing = _active_duplicate_id(app=app, user_id=user_id, digest=digest)
+    if existing:
+        raise _duplicate_error(existing)
+    intent = Intent(app=app, user_id=user_id, platform=platform, product_url=product_url,
+                    product_url_digest=digest, title=title, price=price, quantity=quantity, remark=remark)
+    try:
+        with transaction.atomic():
+            intent.save(force_insert=True)
+    except IntegrityError:
+        existing = _active_duplicate_id(app=app, user_id=user_id, digest=digest)
+        if existing:
+            raise _duplicate_error(existing)
+        raise
+    logger.info("intents.create", extra={"app_id": app.app_id, "intent_id": intent.id})
+    return intent
+
+
+def _state_conflict(reason: str, current: str) -> ServiceError:
+    allowed = sorted(STATUS_MOVES[IntentStatus(current)])
+    return ServiceError(
+        PartnerCode.STATE_CONFLICT.message, code=PartnerCode.STATE_CONFLICT, status=409,
+        data={"field": "status", "reason": reason, "status": current, "allowedStatuses": allowed},
+    )
+
+
+def intent_update(*, app: PartnerApp, intent_id: str, changes: dict) -> Intent:
+    """
+    Change the given columns only (PUT and PATCH alike). Status moves follow
+    STATUS_MOVES (else 409/40902); a final intent keeps every other field (409/40902).
+    Giving a field its current value is not a change, so a retried request succeeds.
+    """
+    with transaction.atomic():
+        intent = intent_get(app=app, intent_id=intent_id, for_update=True)
+        current = intent.status
+        changed = {column: value for column, value in changes.items() if getattr(intent, column) != value}
+        target = changed.pop("status", None)
+        if changed and intent.is_final:
+            raise _state_conflict(IntentReason.FINAL_IS_READ_ONLY.format(current=current), current)
+        if target is not None and target not in STATUS_MOVES[IntentStatus(current)]:
+            raise _state_conflict(IntentReason.BAD_STATUS_MOVE.format(current=current, target=target), current)
+        if not changed and target is None:
+            return intent
+        for column, value in changed.items():
+            setattr(intent, column, value)
+        if target is not None:
+            intent.status = target
+        intent.product_url_digest = url_digest(intent.product_url)
+        if ("user_id" in changed or "product_url" in changed) and intent.status in ACTIVE_STATUSES:
+            existing = _active_duplicate_id(app=app, user_id=intent.user_id, digest=intent.product_url_digest,
+                                            exclude=intent.id)
+            if existing:
+                raise _duplicate_error(existing)
+        try:
+            with transaction.atomic():
+                intent.save()
+        except IntegrityError:
+            existing = _active_duplicate_id(app=app, user_id=intent.user_id, digest=intent.product_url_digest,
+                                            exclude=intent.id)
+            if existing:
+                raise _duplicate_error(existing)
+            raise
+    logger.info("intents.update", extra={"app_id": app.app_id, "intent_id": intent.id,
+                                         "status_from": current, "status_to": intent.status})
+    return intent
+
+
+def intent_delete(*, app: PartnerApp, intent_id: str) -> None:
+    """Delete one of the app's intents (404/40401 when it is not the app's or does not exist)."""
+    deleted, _ = Intent.objects.filter(app=app, pk=intent_id).delete()
+    if not deleted:
+        raise ServiceError(PartnerCode.NOT_FOUND.message, code=PartnerCode.NOT_FOUND, status=404)
+    logger.info("intents.delete", extra={"app_id": app.app_id, "intent_id": intent_id})
