@@ -73,3 +73,49 @@ class User(AbstractBaseUser, PermissionsMixin):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+    def save(self, *args, **kwargs):
+        # A real password change (set_password followed by save: the API, the admin's
+        # password form, `manage.py changepassword`) moves token_version so that every
+        # token issued before it dies at once. A hash upgrade during check_password
+        # clears `_password` before saving, so it does not count as a change.
+        if getattr(self, "_password", None) is not None and not self._state.adding:
+            self.token_version += 1
+            update_fields = kwargs.get("update_fields")
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "token_version"}
+        super().save(*args, **kwargs)
+
+
+class StatusChangeBatch(models.Model):
+    """
+    One batch status change of users, as an operator made it (API, admin action or
+    manage.py command). Kept for the audit trail shown in Django admin.
+    """
+
+    class Source(models.TextChoices):
+        API = "api", "API"
+        ADMIN = "admin", "Django admin"
+        COMMAND = "command", "manage.py command"
+
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    # Kept as text too: the record must still say who acted after the actor is deleted.
+    actor_label = models.CharField(max_length=150)
+    source = models.CharField(max_length=10, choices=Source.choices)
+    status = models.CharField(max_length=10, choices=User.Status.choices)
+    requested_count = models.PositiveIntegerField()
+    changed_count = models.PositiveIntegerField()
+    changed_ids = models.JSONField(default=list)
+    unchanged_ids = models.JSONField(default=list, help_text="already in the requested status")
+    missing_ids = models.JSONField(default=list, help_text="no such user")
+    skipped_self = models.BooleanField(default=False, help_text="the actor's own id was in the batch and left alone")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        db_table = "accounts_status_change_batch"
+        ordering = ["-created_at", "-id"]
+        verbose_name = "status change batch"
+        verbose_name_plural = "status change batches"
+
+    def __str__(self) -> str:
+        return f"{self.actor_label} -> {self.status} ({self.changed_count}/{self.requested_count})"

@@ -271,7 +271,16 @@ PARTNER_DEFAULT_QPS = env.int("PARTNER_DEFAULT_QPS", default=100)
 PARTNER_SECRET_ROTATION_GRACE_HOURS = env.int("PARTNER_SECRET_ROTATION_GRACE_HOURS", default=24)
 
 # --- Accounts limits -----------------------------------------------------------
-# (issue 4: 002 §7 limits, failed-login slowdown, /system-stats exposure)
+# 002 §7: requests per client IP to the accounts API (health probes are never limited).
+# "<count>/<n><s|m|h|d>"; empty turns the limit off. RATE_LIMITS["accounts"] wins when set.
+ACCOUNTS_RATE_LIMIT = env.str(
+    "ACCOUNTS_RATE_LIMIT", default="100/15m" if APP_ENV == "production" else "1000/15m"
+)
+# Failed logins to one account: after this many within the window, the account's
+# logins answer 429 until the oldest failure leaves the window (any IP, any password).
+ACCOUNTS_LOGIN_FAILURE_LIMIT = env.str("ACCOUNTS_LOGIN_FAILURE_LIMIT", default="5/15m")
+# /system-stats is open to anyone only when this is on; otherwise it needs a staff JWT.
+SYSTEM_STATS_PUBLIC = env.bool("SYSTEM_STATS_PUBLIC", default=False)
 
 # --- Presence ------------------------------------------------------------------
 # The timing model (docs/presence.md): clients send a heartbeat every

@@ -1,0 +1,257 @@
+"""
+Input and output shapes of the accounts API (seed 002, contract §6).
+
+Input serializers only parse and validate; every write happens in services.
+The user JSON is snake_case and never carries the password or staff flags.
+"""
+import datetime
+import re
+
+from django.core.validators import URLValidator
+from django.core.exceptions import ValidationError as DjangoValidationError
+from rest_framework import serializers
+
+from accounts.errors import Msg, all_errors
+from accounts.models import User
+from core.timeutil import isoformat_z
+
+USERNAME_MAX = 150
+PASSWORD_MIN, PASSWORD_MAX = 6, 128
+PHONE_PATTERN = re.compile(r"^\+?[0-9]{6,20}$")
+# A username can be neither an email nor a phone number: login takes all three in one field.
+USERNAME_PATTERN = re.compile(r"^[^\s@]+$")
+BATCH_MAX_USERS = 1000
+_avatar_url = URLValidator(schemes=["http", "https"])
+
+
+class UtcDateTimeField(serializers.DateTimeField):
+    """Instants as the service writes them everywhere: ISO 8601 UTC, milliseconds, `Z`."""
+
+    def to_representation(self, value):
+        return isoformat_z(value) if value else None
+
+
+class UserSerializer(serializers.ModelSerializer):
+    """The user JSON of contract §6."""
+
+    created_at = UtcDateTimeField(read_only=True)
+    updated_at = UtcDateTimeField(read_only=True)
+
+    class Meta:
+        model = User
+        fields = [
+            "id", "username", "nickname", "real_name", "email", "phone", "avatar_url", "gender",
+            "birthday", "user_type", "status", "created_at", "updated_at",
+        ]
+        read_only_fields = fields
+
+
+def _normalize_email(value):
+    return value.strip().lower() if value else None
+
+
+def _validate_phone(value):
+    if value in (None, ""):
+        return None
+    value = value.strip()
+    if not PHONE_PATTERN.match(value):
+        raise serializers.ValidationError(Msg.PHONE_INVALID)
+    return value
+
+
+class RegisterInput(serializers.Serializer):
+    username = serializers.CharField(max_length=USERNAME_MAX, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED))
+    password = serializers.CharField(trim_whitespace=False, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED))
+    nickname = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.NICKNAME_INVALID)
+    )
+    email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.EMAIL_INVALID)
+    )
+    phone = serializers.CharField(
+        max_length=21, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.PHONE_INVALID)
+    )
+
+    def validate_username(self, value):
+        if not USERNAME_PATTERN.match(value) or PHONE_PATTERN.match(value):
+            raise serializers.ValidationError(Msg.USERNAME_INVALID)
+        return value
+
+    def validate_password(self, value):
+        if len(value) < PASSWORD_MIN:
+            raise serializers.ValidationError(Msg.PASSWORD_TOO_SHORT)
+        if len(value) > PASSWORD_MAX:
+            raise serializers.ValidationError(Msg.PASSWORD_TOO_LONG)
+        return value
+
+    def validate_email(self, value):
+        return _normalize_email(value)
+
+    def validate_phone(self, value):
+        return _validate_phone(value)
+
+
+class LoginInput(serializers.Serializer):
+    username = serializers.CharField(max_length=254, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED))
+    password = serializers.CharField(
+        trim_whitespace=False, max_length=PASSWORD_MAX, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED)
+    )
+
+
+class ProfileUpdateInput(serializers.Serializer):
+    """002's six fields; anything else in the body is ignored. Empty or null clears a field."""
+
+    nickname = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.NICKNAME_INVALID)
+    )
+    avatar = serializers.CharField(
+        max_length=500, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.AVATAR_INVALID)
+    )
+    gender = serializers.ChoiceField(
+        choices=User.Gender.values, required=False, allow_blank=True, allow_null=True,
+        error_messages=all_errors(Msg.GENDER_INVALID),
+    )
+    birthday = serializers.DateField(
+        input_formats=["%Y-%m-%d"], required=False, allow_null=True, error_messages=all_errors(Msg.BIRTHDAY_INVALID)
+    )
+    phone = serializers.CharField(
+        max_length=21, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.PHONE_INVALID)
+    )
+    email = serializers.EmailField(
+        max_length=254, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.EMAIL_INVALID)
+    )
+
+    def to_internal_value(self, data):
+        if not isinstance(data, dict) or not any(name in data for name in self.fields):
+            raise serializers.ValidationError({"body": [Msg.NO_VALID_FIELDS]})
+        # "" for a birthday means "clear it", like the other fields.
+        if data.get("birthday") == "":
+            data = {**data, "birthday": None}
+        return super().to_internal_value(data)
+
+    def validate_nickname(self, value):
+        return value or ""
+
+    def validate_avatar(self, value):
+        if not value:
+            return ""
+        try:
+            _avatar_url(value)
+        except DjangoValidationError:
+            raise serializers.ValidationError(Msg.AVATAR_INVALID)
+        return value
+
+    def validate_gender(self, value):
+        return value or ""
+
+    def validate_birthday(self, value):
+        if value is not None and not (datetime.date(1900, 1, 1) <= value <= datetime.date.today()):
+            raise serializers.ValidationError(Msg.BIRTHDAY_INVALID)
+        return value
+
+    def validate_phone(self, value):
+        return _validate_phone(value)
+
+    def validate_email(self, value):
+        return _normalize_email(value)
+
+    def changes(self) -> dict:
+        """The validated fields as model field names (002's `avatar` is stored as `avatar_url`)."""
+        data = dict(self.validated_data)
+        if "avatar" in data:
+            data["avatar_url"] = data.pop("avatar")
+        return data
+
+
+class UserSearchInput(serializers.Serializer):
+    keyword = serializers.CharField(
+        max_length=100, required=False, allow_blank=True, error_messages=all_errors(Msg.KEYWORD_INVALID)
+    )
+    userType = serializers.ChoiceField(
+        choices=User.UserType.values, required=False, allow_blank=True, error_messages=all_errors(Msg.USER_TYPE_INVALID)
+    )
+    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1,
+                                    error_messages=all_errors(Msg.PAGE_INVALID))
+    pageSize = serializers.IntegerField(min_value=1, max_value=100, required=False, default=10,
+                                        error_messages=all_errors(Msg.PAGE_SIZE_INVALID))
+
+
+class _UserIdField(serializers.IntegerField):
+    """A positive integer id; JSON booleans and fractions are not ids."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or isinstance(data, float):
+            self.fail("invalid")
+        return super().to_internal_value(data)
+
+
+class BatchStatusInput(serializers.Serializer):
+    userIds = serializers.ListField(
+        child=_UserIdField(min_value=1, max_value=2**63 - 1, error_messages=all_errors(Msg.USER_IDS_INVALID)),
+        allow_empty=False, error_messages=all_errors(Msg.SELECT_USERS),
+    )
+    status = serializers.ChoiceField(choices=User.Status.values, error_messages=all_errors(Msg.INVALID_STATUS))
+
+    def validate_userIds(self, value):
+        if len(value) > BATCH_MAX_USERS:
+            raise serializers.ValidationError(Msg.TOO_MANY_USERS)
+        return value
+
+
+# Output shapes, for the OpenAPI schema (the views return plain dicts of these shapes).
+class AuthResult(serializers.Serializer):
+    user = UserSerializer()
+    token = serializers.CharField(help_text="JWT access token; send as `Authorization: Bearer <token>`")
+
+
+class ProfileResult(serializers.Serializer):
+    user = UserSerializer()
+
+
+class ProfileUpdateResult(serializers.Serializer):
+    user = UserSerializer()
+    message = serializers.CharField(default=Msg.PROFILE_UPDATED)
+
+
+class UserSearchResult(serializers.Serializer):
+    users = UserSerializer(many=True)
+    total = serializers.IntegerField()
+    page = serializers.IntegerField()
+    pageSize = serializers.IntegerField()
+    pages = serializers.IntegerField()
+
+
+class BatchStatusResult(serializers.Serializer):
+    message = serializers.CharField()
+    affectedRows = serializers.IntegerField(help_text="users whose status this request changed")
+    unchangedIds = serializers.ListField(child=serializers.IntegerField(), help_text="already in that status")
+    notFoundIds = serializers.ListField(child=serializers.IntegerField(), help_text="no such user")
+    skippedSelf = serializers.BooleanField(help_text="the caller's own id was given and left alone")
+
+
+class HealthResult(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["OK", "ERROR"])
+    timestamp = serializers.CharField()
+    uptime = serializers.FloatField(help_text="seconds since the process started")
+    environment = serializers.CharField()
+
+
+class MemoryUsage(serializers.Serializer):
+    rss = serializers.IntegerField(allow_null=True, help_text="resident set size, bytes")
+    peakRss = serializers.IntegerField(allow_null=True, help_text="peak resident set size, bytes")
+    virtual = serializers.IntegerField(allow_null=True, help_text="virtual memory size, bytes")
+
+
+class SystemStatsResult(serializers.Serializer):
+    status = serializers.CharField()
+    timestamp = serializers.CharField()
+    environment = serializers.CharField()
+    pythonVersion = serializers.CharField()
+    pythonImplementation = serializers.CharField()
+    djangoVersion = serializers.CharField()
+    memoryUsage = MemoryUsage()
+    uptime = serializers.FloatField()
+    cpuCount = serializers.IntegerField(allow_null=True)
+    platform = serializers.CharField()
+    architecture = serializers.CharField()
+    pid = serializers.IntegerField()

@@ -1,0 +1,230 @@
+"""
+Writes of the accounts app: registration, login, profile updates, status changes.
+
+Services raise `core.exceptions.ServiceError` with the accounts code (the HTTP
+status) and 002's message; the accounts style renders it.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+import logging
+import math
+import time
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import F
+from django.utils import timezone
+from django_redis.exceptions import ConnectionInterrupted
+import redis
+
+from accounts.errors import Msg
+from accounts.models import StatusChangeBatch, User
+from accounts.selectors import user_find_for_login
+from accounts.serializers import BATCH_MAX_USERS
+from accounts.tokens import token_issue
+from core.exceptions import ServiceError
+from core.ratelimit import get_limiter, parse_rate
+
+logger = logging.getLogger("accounts")
+
+LOGIN_FAILURE_POLICY = "accounts_login_failures"
+# A cache that cannot answer (Redis down) must not block logins: the lock fails open.
+_CACHE_ERRORS = (redis.RedisError, ConnectionInterrupted)
+
+
+def _bad_request(message: str) -> ServiceError:
+    return ServiceError(str(message), code=400, status=400)
+
+
+# --- Registration ---------------------------------------------------------------
+
+def _taken(*, username: str | None, email: str | None, phone: str | None, exclude_pk=None) -> str | None:
+    """Which of the unique values another user already holds: 'username', 'email', 'phone' or None."""
+    for field, value in (("username", username), ("email", email), ("phone", phone)):
+        if value:
+            queryset = User.objects.filter(**{field: value})
+            if exclude_pk is not None:
+                queryset = queryset.exclude(pk=exclude_pk)
+            if queryset.exists():
+                return field
+    return None
+
+
+_REGISTER_TAKEN = {"username": Msg.USERNAME_TAKEN, "email": Msg.EMAIL_TAKEN, "phone": Msg.PHONE_TAKEN}
+
+
+@dataclass(frozen=True)
+class AuthResult:
+    user: User
+    token: str
+
+
+def user_register(*, username: str, password: str, nickname: str | None = None,
+                  email: str | None = None, phone: str | None = None) -> AuthResult:
+    """Create an active user of type `user` and issue a token; 400 when a unique value is taken."""
+    taken = _taken(username=username, email=email, phone=phone)
+    if taken:
+        raise _bad_request(_REGISTER_TAKEN[taken])
+    try:
+        with transaction.atomic():
+            user = User.objects.create_user(
+                username, password, nickname=nickname or username, email=email or None, phone=phone or None
+            )
+    except IntegrityError:
+        # Another registration took a value between the check and the insert.
+        taken = _taken(username=username, email=email, phone=phone)
+        raise _bad_request(_REGISTER_TAKEN.get(taken, Msg.USERNAME_TAKEN))
+    logger.info("accounts.registered", extra={"user_id": user.pk})
+    return AuthResult(user=user, token=token_issue(user=user))
+
+
+# --- Login ----------------------------------------------------------------------
+
+def _lock_key(user_id: int) -> str:
+    return f"accounts:login-lock:{user_id}"
+
+
+def _login_locked_for(user_id: int) -> int:
+    """Seconds left on the account's failed-login lock (0: not locked). Fails open."""
+    try:
+        until = cache.get(_lock_key(user_id))
+    except _CACHE_ERRORS:
+        return 0
+    left = math.ceil(until - time.time()) if until else 0
+    return max(0, left)
+
+
+def _record_login_failure(user_id: int) -> None:
+    """Count one failure; the one that reaches the limit locks the account's logins for the rest of the window."""
+    rate = settings.RATE_LIMITS.get(LOGIN_FAILURE_POLICY) or settings.ACCOUNTS_LOGIN_FAILURE_LIMIT
+    if not rate:
+        return
+    limit, window = parse_rate(rate)
+    result = get_limiter().hit(f"{LOGIN_FAILURE_POLICY}:user:{user_id}", limit, window, policy=LOGIN_FAILURE_POLICY)
+    if result.degraded or (result.allowed and result.remaining > 0):
+        return
+    seconds = max(1, math.ceil(result.reset_after))
+    try:
+        cache.set(_lock_key(user_id), time.time() + seconds, timeout=seconds)
+    except _CACHE_ERRORS:
+        return
+    logger.warning("accounts.login_locked", extra={"user_id": user_id, "seconds": seconds})
+
+
+def user_login(*, identifier: str, password: str) -> AuthResult:
+    """
+    002 login: 404 unknown account, 429 while the account is locked after repeated
+    failures, 401 wrong password, 403 inactive account (told only to someone who
+    knows the password), else a token.
+    """
+    user = user_find_for_login(identifier=identifier)
+    if user is None:
+        raise ServiceError(str(Msg.USER_NOT_FOUND), code=404, status=404)
+    locked = _login_locked_for(user.pk)
+    if locked:
+        raise ServiceError(str(Msg.LOGIN_LOCKED), code=429, status=429, headers={"Retry-After": str(locked)})
+    if not user.check_password(password):
+        _record_login_failure(user.pk)
+        raise ServiceError(str(Msg.WRONG_PASSWORD), code=401, status=401)
+    if not user.is_active:
+        raise ServiceError(str(Msg.ACCOUNT_DISABLED), code=403, status=403)
+    user.last_login = timezone.now()
+    User.objects.filter(pk=user.pk).update(last_login=user.last_login)
+    return AuthResult(user=user, token=token_issue(user=user))
+
+
+# --- Profile --------------------------------------------------------------------
+
+_PROFILE_TAKEN = {"email": Msg.EMAIL_IN_USE, "phone": Msg.PHONE_IN_USE}
+
+
+def user_update_profile(*, user_id: int, changes: dict) -> User:
+    """
+    Apply 002's profile fields (already validated, model field names) to the user.
+    400 when the email or phone belongs to someone else; 500 "更新用户信息失败"
+    when the write itself fails for another reason than the database being down.
+    """
+    taken = _taken(username=None, email=changes.get("email"), phone=changes.get("phone"), exclude_pk=user_id)
+    if taken:
+        raise _bad_request(_PROFILE_TAKEN[taken])
+    try:
+        with transaction.atomic():
+            user = User.objects.select_for_update().get(pk=user_id)
+            for field, value in changes.items():
+                setattr(user, field, value)
+            user.save(update_fields=[*changes, "updated_at"])
+    except IntegrityError:
+        taken = _taken(username=None, email=changes.get("email"), phone=changes.get("phone"), exclude_pk=user_id)
+        raise _bad_request(_PROFILE_TAKEN.get(taken, Msg.UPDATE_FAILED))
+    except (OperationalError, InterfaceError):
+        raise  # the database is down: core answers 503
+    except DatabaseError:
+        logger.exception("accounts.profile_update_failed", extra={"user_id": user_id})
+        raise ServiceError(str(Msg.UPDATE_FAILED), code=500, status=500)
+    return user
+
+
+# --- Status changes -------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StatusChangeResult:
+    status: str
+    requested: int
+    changed_ids: list[int]
+    unchanged_ids: list[int]
+    missing_ids: list[int]
+    skipped_self: bool
+    dry_run: bool
+    record: StatusChangeBatch | None
+
+    @property
+    def changed(self) -> int:
+        return len(self.changed_ids)
+
+
+def user_batch_set_status(*, user_ids: list[int], status: str, source: str, actor: User | None = None,
+                          actor_label: str | None = None, dry_run: bool = False) -> StatusChangeResult:
+    """
+    Set `status` on up to 1,000 users at once; the one service behind the API,
+    the admin actions and the manage.py command.
+
+    The actor's own status is never changed. Deactivation also moves each user's
+    token_version, so tokens issued before it stay dead if the user is reactivated.
+    Unknown ids and users already in that status are reported, not errors. Each
+    call (except a dry run) is recorded as a `StatusChangeBatch`.
+    """
+    if status not in User.Status.values:
+        raise _bad_request(Msg.INVALID_STATUS)
+    ids = list(dict.fromkeys(int(pk) for pk in user_ids))
+    if not ids:
+        raise _bad_request(Msg.SELECT_USERS)
+    if len(ids) > BATCH_MAX_USERS:
+        raise _bad_request(Msg.TOO_MANY_USERS)
+    actor_pk = actor.pk if actor is not None else None
+    with transaction.atomic():
+        current = dict(User.objects.select_for_update().filter(pk__in=ids).values_list("pk", "status"))
+        skipped_self = actor_pk in current
+        changed = [pk for pk in ids if pk in current and pk != actor_pk and current[pk] != status]
+        unchanged = [pk for pk in ids if pk in current and pk != actor_pk and current[pk] == status]
+        missing = [pk for pk in ids if pk not in current]
+        record = None
+        if not dry_run:
+            if changed:
+                update = {"status": status, "updated_at": timezone.now()}
+                if status == User.Status.INACTIVE:
+                    update["token_version"] = F("token_version") + 1
+                User.objects.filter(pk__in=changed).update(**update)
+            record = StatusChangeBatch.objects.create(
+                actor=actor, actor_label=actor_label or (actor.username if actor else source), source=source,
+                status=status, requested_count=len(ids), changed_count=len(changed), changed_ids=changed,
+                unchanged_ids=unchanged, missing_ids=missing, skipped_self=skipped_self,
+            )
+    if not dry_run:
+        logger.info(
+            "accounts.batch_status",
+            extra={"source": source, "actor": actor_pk, "status": status, "requested": len(ids),
+                   "changed": len(changed), "batch_id": record.pk},
+        )
+    return StatusChangeResult(status, len(ids), changed, unchanged, missing, skipped_self, dry_run, record)

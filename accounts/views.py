@@ -1,0 +1,170 @@
+"""
+The accounts API (seed 002): thin views that parse, call one service or selector, and return data.
+
+Every view answers in the accounts style. The API views share one per-IP budget
+(`AccountsIPThrottle`), checked before authentication so that bad tokens spend it too.
+"""
+from django.utils.decorators import method_decorator
+from django.views.decorators.cache import never_cache
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.permissions import IsAuthenticated
+from rest_framework.views import APIView
+
+from accounts import selectors, services, system
+from accounts.authentication import AdminJWTAuthentication, JWTAuthentication
+from accounts.errors import Msg
+from accounts.models import StatusChangeBatch
+from accounts.permissions import IsStaff, SystemStatsAccess
+from accounts.serializers import (
+    AuthResult, BatchStatusInput, BatchStatusResult, HealthResult, LoginInput, ProfileResult, ProfileUpdateInput,
+    ProfileUpdateResult, RegisterInput, SystemStatsResult, UserSearchInput, UserSearchResult, UserSerializer,
+)
+from accounts.throttling import AccountsIPThrottle
+from core.exceptions import ServiceError
+from core.health import check_dependencies
+from core.responses import respond
+
+
+class AccountsView(APIView):
+    """Base of the accounts API views: accounts style, the per-IP limit first."""
+
+    response_style = "accounts"
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = [AccountsIPThrottle]
+
+    def initial(self, request, *args, **kwargs):
+        # DRF throttles after authentication and permissions, so a request with a bad
+        # token would never be counted; 002 §7 limits every request from the IP.
+        self.check_throttles(request)
+        self._throttles_checked = True
+        super().initial(request, *args, **kwargs)
+
+    def check_throttles(self, request):
+        if not getattr(self, "_throttles_checked", False):
+            super().check_throttles(request)
+
+
+def _auth_data(result: services.AuthResult) -> dict:
+    return {"user": UserSerializer(result.user).data, "token": result.token}
+
+
+class RegisterView(AccountsView):
+    @extend_schema(operation_id="auth_register", summary="Register", request=RegisterInput,
+                   responses={201: AuthResult}, tags=["accounts"], auth=[])
+    def post(self, request):
+        data = RegisterInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.user_register(**data.validated_data)
+        return respond(_auth_data(result), status=201, message=Msg.REGISTERED)
+
+
+class LoginView(AccountsView):
+    @extend_schema(operation_id="auth_login", summary="Log in with a username, email or phone",
+                   request=LoginInput, responses={200: AuthResult}, tags=["accounts"], auth=[])
+    def post(self, request):
+        data = LoginInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.user_login(identifier=data.validated_data["username"],
+                                     password=data.validated_data["password"])
+        return respond(_auth_data(result), message=Msg.LOGGED_IN)
+
+
+class ProfileView(AccountsView):
+    authentication_classes = [JWTAuthentication]
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(operation_id="users_profile", summary="The signed-in user", responses={200: ProfileResult},
+                   tags=["accounts"])
+    def get(self, request):
+        return respond({"user": UserSerializer(request.user).data})
+
+    @extend_schema(operation_id="users_profile_update", summary="Update the signed-in user's profile",
+                   description="Only nickname, avatar, gender, birthday, phone and email change; other fields in "
+                   "the body are ignored. Empty or null clears a field.",
+                   request=ProfileUpdateInput, responses={200: ProfileUpdateResult}, tags=["accounts"])
+    def put(self, request):
+        data = ProfileUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        user = services.user_update_profile(user_id=request.user.pk, changes=data.changes())
+        return respond({"user": UserSerializer(user).data, "message": Msg.PROFILE_UPDATED},
+                       message=Msg.PROFILE_UPDATED)
+
+
+class AdminView(AccountsView):
+    authentication_classes = [AdminJWTAuthentication]
+    permission_classes = [IsStaff]
+
+
+class AdminUserSearchView(AdminView):
+    @extend_schema(operation_id="admin_users_search", summary="Search users (staff)",
+                   parameters=[UserSearchInput], responses={200: UserSearchResult}, tags=["accounts admin"])
+    def get(self, request):
+        params = UserSearchInput(data=request.query_params)
+        params.is_valid(raise_exception=True)
+        query = params.validated_data
+        page = selectors.user_search(keyword=query.get("keyword", ""), user_type=query.get("userType", ""),
+                                     page=query["page"], page_size=query["pageSize"])
+        return respond({
+            "users": UserSerializer(page.users, many=True).data,
+            "total": page.total, "page": page.page, "pageSize": page.page_size, "pages": page.pages,
+        })
+
+
+class AdminBatchStatusView(AdminView):
+    @extend_schema(operation_id="admin_users_batch_status", summary="Set the status of up to 1,000 users (staff)",
+                   description="The caller's own status never changes. Deactivated users' tokens stop working at "
+                   "once. Each call is recorded (Django admin: status change batches).",
+                   request=BatchStatusInput, responses={200: BatchStatusResult}, tags=["accounts admin"])
+    def post(self, request):
+        data = BatchStatusInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        result = services.user_batch_set_status(
+            user_ids=data.validated_data["userIds"], status=data.validated_data["status"],
+            source=StatusChangeBatch.Source.API, actor=request.user,
+        )
+        message = Msg.BATCH_DONE.format(count=result.changed)
+        return respond({
+            "message": message, "affectedRows": result.changed, "unchangedIds": result.unchanged_ids,
+            "notFoundIds": result.missing_ids, "skippedSelf": result.skipped_self,
+        }, message=message)
+
+
+@method_decorator(never_cache, name="dispatch")
+class HealthView(APIView):
+    """GET/HEAD /health (002 §4): no auth, never limited, no side effects."""
+
+    response_style = "accounts"
+    authentication_classes = []
+    permission_classes = []
+    throttle_classes = []
+
+    @extend_schema(operation_id="accounts_health", summary="Health (002)", responses={200: HealthResult, 503: HealthResult},
+                   tags=["health"], auth=[])
+    def get(self, request):
+        report = check_dependencies()
+        data = system.health_report()
+        if not report.healthy:
+            data.update(status="ERROR", details=report.database_error or report.redis_error)
+            raise ServiceError("服务不可用", code=503, status=503, data=data)
+        return respond(data, message="服务正常运行")
+
+
+@method_decorator(never_cache, name="dispatch")
+class SystemStatsView(APIView):
+    """GET /system-stats (002 §4, contract §5): staff JWT unless SYSTEM_STATS_PUBLIC."""
+
+    response_style = "accounts"
+    authentication_classes = [AdminJWTAuthentication]
+    permission_classes = [SystemStatsAccess]
+    throttle_classes = []
+
+    def get_authenticators(self):
+        from django.conf import settings
+
+        return [] if settings.SYSTEM_STATS_PUBLIC else super().get_authenticators()
+
+    @extend_schema(operation_id="accounts_system_stats", summary="Runtime figures of this process",
+                   responses={200: SystemStatsResult}, tags=["health"])
+    def get(self, request):
+        return respond(system.system_stats())

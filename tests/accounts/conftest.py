@@ -1,0 +1,36 @@
+"""Factories and helpers for the accounts tests."""
+import itertools
+
+import pytest
+
+from accounts.models import User
+from accounts.tokens import token_issue
+
+_numbers = itertools.count(1)
+
+
+def make_user(username=None, password="secret123", **fields) -> User:
+    """A saved user (active, type `user` unless told otherwise)."""
+    return User.objects.create_user(username or f"user{next(_numbers)}", password, **fields)
+
+
+def bearer(user) -> dict:
+    return {"HTTP_AUTHORIZATION": f"Bearer {token_issue(user=user)}"}
+
+
+def post_json(api, path, body, **extra):
+    return api.post(path, body, format="json", **extra)
+
+
+def put_json(api, path, body, **extra):
+    return api.put(path, body, format="json", **extra)
+
+
+@pytest.fixture
+def user(db):
+    return make_user("alice", nickname="Alice", email="alice@example.com", phone="13800000001")
+
+
+@pytest.fixture
+def staff(db):
+    return make_user("admin", is_staff=True, user_type=User.UserType.ADMIN)
