@@ -18,3 +18,10 @@ max_requests_jitter = 1000
 accesslog = None  # the service writes its own structured line per request
 errorlog = "-"
 preload_app = False  # the DB pool must not be opened before the fork
+
+
+def post_worker_init(worker):
+    """Each worker runs presence's snapshot clock: history fills with no cron (docs/presence.md)."""
+    from presence.scheduler import start_snapshot_scheduler
+
+    start_snapshot_scheduler()

@@ -295,10 +295,6 @@ PRESENCE_DEFAULT_WINDOW = env.int("PRESENCE_DEFAULT_WINDOW", default=180)
 PRESENCE_MAX_WINDOW = env.int("PRESENCE_MAX_WINDOW", default=3600)
 # Redis entries older than this are trimmed; it must cover the largest window offered.
 PRESENCE_TRIM_HORIZON = env.int("PRESENCE_TRIM_HORIZON", default=PRESENCE_MAX_WINDOW)
-# Database store: a heartbeat whose install was stored less than this long ago writes
-# nothing. Kept at or under the smallest window, so every window's count stays exact
-# to the second.
-PRESENCE_DB_WRITE_SKIP = env.float("PRESENCE_DB_WRITE_SKIP", default=1.0)
 # Contract §7: one snapshot a minute; history intervals are whole multiples of it.
 PRESENCE_SNAPSHOT_PERIOD = 60
 PRESENCE_SNAPSHOTS_AUTOSTART = env.bool("PRESENCE_SNAPSHOTS_AUTOSTART", default=True)

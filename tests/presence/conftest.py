@@ -1,0 +1,46 @@
+"""Fixtures for presence: a signed-in client and the store under test (both stores, same tests)."""
+import pytest
+from django.contrib.auth import get_user_model
+from rest_framework.test import APIClient
+
+from accounts.tokens import token_issue
+from presence.stores import get_store
+
+
+@pytest.fixture
+def user(db):
+    return get_user_model().objects.create_user(username="alice", password="pw-alice-123")
+
+
+@pytest.fixture
+def token(user):
+    return token_issue(user=user)
+
+
+@pytest.fixture
+def user_api(token):
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token}")
+    return api
+
+
+@pytest.fixture
+def other_user_api(db):
+    other = get_user_model().objects.create_user(username="bob", password="pw-bob-123")
+    api = APIClient()
+    api.credentials(HTTP_AUTHORIZATION=f"Bearer {token_issue(user=other)}")
+    return api
+
+
+@pytest.fixture(params=["database", "redis"])
+def store_name(request, settings, db):
+    """Runs the test once per store; the Redis one only where REDIS_URL is set."""
+    if request.param == "redis":
+        request.getfixturevalue("redis_url")
+    settings.PRESENCE_STORE = request.param
+    return request.param
+
+
+@pytest.fixture
+def store(store_name):
+    return get_store()
