@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from datetime import UTC
 
 import django_filters
+from django import forms
 from django.utils.dateparse import parse_datetime
 from django_filters.fields import IsoDateTimeField
 from rest_framework.exceptions import ErrorDetail, ValidationError
@@ -31,13 +32,16 @@ OPERATORS = {"": "exact", "in": "in", "gte": "gte", "lte": "lte", "like": "icont
 class UTCIsoDateTimeField(IsoDateTimeField):
     """ISO 8601; a value without an offset is read as UTC (not the server's TIME_ZONE)."""
 
-    def strptime(self, value, format):
-        if format == self.ISO_8601:
-            parsed = parse_datetime(str(value))
-            if parsed is None:
-                raise ValueError("not ISO 8601")
-            return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-        return super().strptime(value, format)
+    def to_python(self, value):
+        if isinstance(value, str) and value.strip():
+            try:
+                parsed = parse_datetime(value.strip())
+            except ValueError:
+                parsed = None
+            if parsed is not None:
+                return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return super().to_python(value)
 
 
 class UTCIsoDateTimeFilter(django_filters.IsoDateTimeFilter):

@@ -58,6 +58,8 @@ _APP_ID = re.compile(r"^[A-Za-z0-9_.:-]{1,64}$")
 _TIMESTAMP = re.compile(r"^\d{1,16}$")
 _SIGNATURE = re.compile(r"^[0-9A-Fa-f]{64}$")
 
+# RFC 9110: a 401 names its scheme.
+CHALLENGE = 'HMAC-SHA256 realm="partner", headers="X-App-Id X-Timestamp X-Signature"'
 QPS_POLICY = "partner-app"
 FAILURE_POLICY = "partner-auth-failures"
 
@@ -131,6 +133,7 @@ def _header_error(header: str, reason: str) -> ServiceError:
         code=PartnerCode.SIGNATURE_INVALID,
         status=401,
         data={"field": header, "reason": reason},
+        headers={"WWW-Authenticate": CHALLENGE},
     )
 
 
@@ -143,7 +146,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
 
     def authenticate_header(self, request):
         # Present so that DRF keeps 401 for authentication failures.
-        return 'HMAC-SHA256 realm="partner", headers="X-App-Id X-Timestamp X-Signature"'
+        return CHALLENGE
 
     def authenticate(self, request):
         django_request = getattr(request, "_request", request)
@@ -181,7 +184,8 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         if not self._first_use(credentials.app_id, signature, timestamp_ms):
             limiter.hit(failure_key, failure_limit, failure_window, policy=FAILURE_POLICY)
             raise ServiceError(PartnerCode.REQUEST_REPLAYED.message, code=PartnerCode.REQUEST_REPLAYED, status=401,
-                               data={"field": "X-Signature", "reason": "该签名已使用过,请用新的时间戳重新签名"})
+                               data={"field": "X-Signature", "reason": "该签名已使用过,请用新的时间戳重新签名"},
+                               headers={"WWW-Authenticate": CHALLENGE})
         principal = PartnerPrincipal(credentials)
         django_request.partner = principal
         return principal, credentials
@@ -208,12 +212,14 @@ class PartnerSignatureAuthentication(BaseAuthentication):
             raise ServiceError(
                 PartnerCode.TIMESTAMP_EXPIRED.message, code=PartnerCode.TIMESTAMP_EXPIRED, status=401,
                 data={"field": "X-Timestamp", "reason": f"与服务器时间相差超过 {window} 秒", "serverTime": now_ms},
+                headers={"WWW-Authenticate": CHALLENGE},
             )
 
         credentials = _lookup(settings.PARTNER_CREDENTIALS_LOOKUP)(app_id)
         if credentials is None:
             raise ServiceError(PartnerCode.APP_NOT_FOUND.message, code=PartnerCode.APP_NOT_FOUND, status=401,
-                               data={"field": "X-App-Id", "reason": "App ID 不存在"})
+                               data={"field": "X-App-Id", "reason": "App ID 不存在"},
+                               headers={"WWW-Authenticate": CHALLENGE})
 
         target = raw_request_target(request)
         body = request.body

@@ -28,7 +28,9 @@ class _IntentFields(serializers.Serializer):
     platform = serializers.ChoiceField(choices=Platform.choices)
     productUrl = serializers.CharField(
         max_length=2048,
-        validators=[URLValidator(schemes=["http", "https"], message=IntentReason.URL_SCHEME.value)],
+        validators=[
+            URLValidator(schemes=["http", "https"], message=IntentReason.URL_SCHEME.value, code="invalid_url"),
+        ],
     )
     title = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
     price = serializers.DecimalField(

@@ -14,11 +14,17 @@ class SignedClient:
         self.api = api
         self.app_id = app_id
         self.secret = secret
+        self._last_ms = 0
+
+    def _fresh_ms(self):
+        # Two identical requests in one millisecond would share a signature (a replay): keep them apart.
+        self._last_ms = max(now_ms(), self._last_ms + 1)
+        return self._last_ms
 
     def request(self, method, target, body=None, *, timestamp=None, secret=None, app_id=None, sign_method=None,
                 sign_target=None, sign_body=None, sign_timestamp=None, headers=None, remote_addr="127.0.0.1"):
         raw = body if isinstance(body, bytes) else (b"" if body is None else json.dumps(body).encode("utf-8"))
-        timestamp = str(now_ms() if timestamp is None else timestamp)
+        timestamp = str(self._fresh_ms() if timestamp is None else timestamp)
         signed = signed_headers(
             app_id or self.app_id, secret or self.secret, sign_method or method,
             sign_target if sign_target is not None else target,

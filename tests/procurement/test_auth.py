@@ -1,0 +1,277 @@
+"""Signed requests (contract §3): seed 001's examples, every refusal, replay, whitelist, rotation, limits."""
+from datetime import timedelta
+
+import pytest
+
+from core.signing import now_ms
+from core.timeutil import utc_now
+from procurement import services
+from procurement.models import Intent, PartnerApp
+from tests.procurement.conftest import SEED_INTENT
+from tests.support.assertions import assert_partner_error, assert_partner_ok
+
+pytestmark = pytest.mark.django_db
+
+
+# --- seed 001's example requests, with real signatures --------------------------------------------
+
+def test_seed_get_example_lists_with_page_and_page_size(signed):
+    data = assert_partner_ok(signed.get("/api/v1/intents?page=1&pageSize=10"))
+    assert data == {"items": [], "total": 0, "page": 1, "pageSize": 10, "totalPages": 0}
+
+
+def test_seed_post_example_creates_a_submitted_intent(signed):
+    data = assert_partner_ok(signed.post("/api/v1/intents", SEED_INTENT), status=201)
+    assert data["status"] == "SUBMITTED"
+    assert data["id"].startswith("intent_")
+    assert Intent.objects.get(pk=data["id"]).app.app_id == "dev_app_local"
+
+
+def test_seed_put_example_cancels_the_intent(signed):
+    intent_id = signed.post("/api/v1/intents", SEED_INTENT).json()["data"]["id"]
+    data = assert_partner_ok(signed.put(f"/api/v1/intents/{intent_id}", {"status": "CANCELLED"}))
+    assert data["status"] == "CANCELLED"
+
+
+def test_seed_delete_example_answers_204_without_a_body(signed):
+    intent_id = signed.post("/api/v1/intents", SEED_INTENT).json()["data"]["id"]
+    response = signed.delete(f"/api/v1/intents/{intent_id}")
+    assert response.status_code == 204
+    assert response.content == b""
+    assert not Intent.objects.filter(pk=intent_id).exists()
+
+
+def test_a_request_knows_its_app_in_the_log_line(signed, caplog):
+    with caplog.at_level("INFO", logger="core.request"):
+        signed.get("/api/v1/intents")
+    assert [r.caller for r in caplog.records if r.name == "core.request"] == ["app:dev_app_local"]
+
+
+# --- missing and malformed headers: 40101 naming the header ---------------------------------------
+
+@pytest.mark.parametrize("header", ["X-App-Id", "X-Timestamp", "X-Signature"])
+def test_a_missing_header_is_40101_naming_it(signed, header):
+    response = signed.get("/api/v1/intents", headers={header: None})
+    payload = assert_partner_error(response, 401, 40101, "签名验证失败")
+    assert payload["data"]["field"] == header
+    assert header in payload["data"]["reason"]
+
+
+@pytest.mark.parametrize("header,value", [
+    ("X-Timestamp", "1708851000"),  # fine as digits; see the window test for seconds
+    ("X-Timestamp", "17088510000.5"),
+    ("X-Timestamp", "now"),
+    ("X-Signature", "abc123"),
+    ("X-Signature", "z" * 64),
+    ("X-App-Id", "bad app id"),
+])
+def test_a_malformed_header_is_refused(signed, header, value):
+    response = signed.get("/api/v1/intents", headers={header: value})
+    payload = response.json()
+    assert response.status_code == 401
+    if header == "X-Timestamp" and value.isdigit():
+        assert payload["code"] == 40102  # seconds instead of milliseconds: far outside the window
+    else:
+        assert payload["code"] == 40101
+        assert payload["data"]["field"] == header
+
+
+def test_unauthenticated_requests_answer_401_never_403(api):
+    response = api.get("/api/v1/intents")
+    assert_partner_error(response, 401, 40101)
+    assert response["WWW-Authenticate"].startswith("HMAC-SHA256")
+
+
+# --- the signature covers method, path, query, timestamp and body ---------------------------------
+
+def test_unknown_app_is_40103(signed):
+    assert_partner_error(signed.get("/api/v1/intents", app_id="no_such_app"), 401, 40103, "App ID 不存在")
+
+
+def test_wrong_secret_is_40101(signed):
+    payload = assert_partner_error(signed.get("/api/v1/intents", secret="not-the-secret"), 401, 40101)
+    assert payload["data"]["field"] == "X-Signature"
+
+
+@pytest.mark.parametrize("tamper", [
+    {"sign_method": "GET"},
+    {"sign_target": "/api/v1/intents/other"},
+    {"sign_target": "/api/v1/intents?page=2"},
+    {"sign_body": b'{"userId":"user_002"}'},
+])
+def test_a_tampered_method_path_query_or_body_fails(signed, tamper):
+    response = signed.post("/api/v1/intents", SEED_INTENT, **tamper)
+    assert_partner_error(response, 401, 40101)
+    assert not Intent.objects.exists()
+
+
+def test_a_tampered_query_string_fails(signed):
+    response = signed.get("/api/v1/intents?page=2", sign_target="/api/v1/intents?page=1")
+    assert_partner_error(response, 401, 40101)
+
+
+def test_a_tampered_timestamp_fails(signed):
+    stamp = now_ms()
+    response = signed.get("/api/v1/intents", timestamp=stamp + 1, sign_timestamp=stamp)
+    assert_partner_error(response, 401, 40101)
+
+
+def test_the_raw_query_is_signed_not_the_decoded_one(signed):
+    target = "/api/v1/intents?filter%5Bstatus%5D=SUBMITTED"
+    assert_partner_ok(signed.get(target))
+    response = signed.get(target, sign_target="/api/v1/intents?filter[status]=SUBMITTED")
+    assert_partner_error(response, 401, 40101)
+
+
+def test_upper_case_hex_signatures_are_accepted(signed, partner_app):
+    from core.signing import compute_signature
+
+    stamp = str(now_ms())
+    signature = compute_signature(partner_app.plain_secret, "GET", "/api/v1/intents", stamp, "").upper()
+    response = signed.get("/api/v1/intents", timestamp=stamp, headers={"X-Signature": signature})
+    assert_partner_ok(response)
+
+
+# --- the time window ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("offset_s", [-295, 295])
+def test_a_timestamp_just_inside_the_window_is_accepted(signed, offset_s):
+    assert_partner_ok(signed.get("/api/v1/intents", timestamp=now_ms() + offset_s * 1000))
+
+
+@pytest.mark.parametrize("offset_s", [-305, 305])
+def test_a_timestamp_just_outside_the_window_is_40102(signed, offset_s):
+    payload = assert_partner_error(signed.get("/api/v1/intents", timestamp=now_ms() + offset_s * 1000),
+                                   401, 40102, "时间戳过期")
+    assert payload["data"]["field"] == "X-Timestamp"
+    assert abs(payload["data"]["serverTime"] - now_ms()) < 60_000
+
+
+# --- replay -----------------------------------------------------------------------------------------
+
+def test_replayed_signature_is_refused(signed):
+    stamp = now_ms()
+    assert_partner_ok(signed.post("/api/v1/intents", SEED_INTENT, timestamp=stamp), status=201)
+    response = signed.post("/api/v1/intents", SEED_INTENT, timestamp=stamp)
+    assert_partner_error(response, 401, 40104, "请求重复提交")
+    assert Intent.objects.count() == 1
+
+
+def test_a_request_refused_before_the_replay_check_keeps_its_signature_usable(signed, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(is_active=False)
+    stamp = now_ms()
+    assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 403, 40302)
+    PartnerApp.objects.filter(pk=partner_app.pk).update(is_active=True)
+    assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
+
+
+# --- app state, whitelist, proxies ----------------------------------------------------------------
+
+def test_a_disabled_app_is_403_40302(signed, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(is_active=False)
+    assert_partner_error(signed.get("/api/v1/intents"), 403, 40302, "权限不足")
+
+
+def test_whitelisted_ip_and_cidr_are_allowed_and_others_are_40301(signed, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(ip_whitelist="203.0.113.7\n10.1.0.0/16")
+    assert_partner_ok(signed.get("/api/v1/intents", remote_addr="203.0.113.7"))
+    assert_partner_ok(signed.get("/api/v1/intents", remote_addr="10.1.200.3"))
+    payload = assert_partner_error(signed.get("/api/v1/intents", remote_addr="10.2.0.1"), 403, 40301, "IP 不在白名单")
+    assert payload["data"] == {"ip": "10.2.0.1"}
+
+
+def test_forwarded_for_is_ignored_without_trusted_proxies(signed, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(ip_whitelist="203.0.113.7")
+    response = signed.get("/api/v1/intents", remote_addr="10.0.0.5", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert_partner_error(response, 403, 40301)
+
+
+def test_forwarded_for_is_read_from_a_trusted_proxy(signed, partner_app, settings):
+    settings.TRUSTED_PROXIES = ["10.0.0.0/24"]
+    PartnerApp.objects.filter(pk=partner_app.pk).update(ip_whitelist="203.0.113.7")
+    ok = signed.get("/api/v1/intents", remote_addr="10.0.0.5", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert_partner_ok(ok)
+    spoofed = signed.get("/api/v1/intents", remote_addr="198.51.100.1", headers={"X-Forwarded-For": "203.0.113.7"})
+    assert_partner_error(spoofed, 403, 40301)
+
+
+# --- secret rotation --------------------------------------------------------------------------------
+
+def test_after_rotation_both_secrets_verify_until_the_old_one_expires(signed, partner_app):
+    old = partner_app.plain_secret
+    new = services.partner_app_rotate_secret(app=partner_app, grace=timedelta(hours=1))
+    assert new != old
+    assert_partner_ok(signed.get("/api/v1/intents", secret=old))
+    assert_partner_ok(signed.get("/api/v1/intents", secret=new))
+    PartnerApp.objects.filter(pk=partner_app.pk).update(previous_secret_expires_at=utc_now() - timedelta(seconds=1))
+    assert_partner_error(signed.get("/api/v1/intents", secret=old), 401, 40101)
+    assert_partner_ok(signed.get("/api/v1/intents", secret=new))
+
+
+def test_rotation_without_grace_revokes_the_old_secret_at_once(signed, partner_app):
+    new = services.partner_app_rotate_secret(app=partner_app, grace=timedelta(0))
+    assert_partner_error(signed.get("/api/v1/intents"), 401, 40101)
+    assert_partner_ok(signed.get("/api/v1/intents", secret=new))
+
+
+def test_secrets_are_encrypted_at_rest(partner_app):
+    stored = PartnerApp.objects.values_list("secret_encrypted", flat=True).get(pk=partner_app.pk)
+    assert partner_app.plain_secret not in stored
+    assert len(partner_app.plain_secret) == 64
+
+
+# --- limits -----------------------------------------------------------------------------------------
+
+def test_rate_limit_headers_count_down_then_429_with_retry_after(signed, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(qps_limit=3)
+    remaining = []
+    for _ in range(3):
+        response = signed.get("/api/v1/intents")
+        assert_partner_ok(response)
+        assert response["X-RateLimit-Limit"] == "3"
+        assert response["RateLimit-Policy"] == '"partner-app";q=3;w=1'
+        assert int(response["X-RateLimit-Reset"]) >= now_ms() // 1000
+        remaining.append(int(response["X-RateLimit-Remaining"]))
+    assert remaining == [2, 1, 0]
+    response = signed.get("/api/v1/intents")
+    assert_partner_error(response, 429, 42901, "请求频率超限")
+    assert response["Retry-After"] == "1"
+    assert response["X-RateLimit-Remaining"] == "0"
+    assert response["RateLimit"].startswith('"partner-app";r=0;t=')
+
+
+def test_rate_limit_headers_are_on_errors_after_authentication(signed):
+    response = signed.get("/api/v1/intents/intent_000000000000000000000000")
+    assert_partner_error(response, 404, 40401)
+    assert response["X-RateLimit-Limit"] == "100"
+    response = signed.get("/api/v1/intents?sortBy=nope")
+    assert_partner_error(response, 400, 40003)
+    assert response["X-RateLimit-Remaining"] == "98"
+
+
+def test_apps_are_limited_apart(signed, other_signed, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(qps_limit=1)
+    assert_partner_ok(signed.get("/api/v1/intents"))
+    assert_partner_error(signed.get("/api/v1/intents"), 429, 42901)
+    assert_partner_ok(other_signed.get("/api/v1/intents"))
+
+
+def test_failed_checks_are_limited_per_client_ip_before_any_app_work(signed, settings):
+    settings.PARTNER_AUTH_FAILURE_RATE = "3/m"
+    for _ in range(3):
+        assert_partner_error(signed.get("/api/v1/intents", secret="guess"), 401, 40101)
+    # Even the right secret now waits: guessing costs the guesser.
+    response = signed.get("/api/v1/intents")
+    assert_partner_error(response, 429, 42901)
+    assert 1 <= int(response["Retry-After"]) <= 60
+    assert "X-RateLimit-Limit" not in response
+    assert_partner_ok(signed.get("/api/v1/intents", remote_addr="192.0.2.44"))
+
+
+def test_a_body_over_1_mb_is_413(signed):
+    body = b'{"remark":"' + b"x" * (1024 * 1024) + b'"}'
+    assert_partner_error(signed.post("/api/v1/intents", body), 413, 40001)
+
+
+def test_health_needs_no_signature(api):
+    assert_partner_ok(api.get("/api/v1/health"), message="服务正常运行")
