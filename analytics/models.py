@@ -65,6 +65,9 @@ class DailyActiveCount(models.Model):
 
     day = models.DateField(unique=True)
     count = models.PositiveIntegerField(default=0)
+    # Moves whenever any count of the day changes (the total, a province or a city):
+    # DAU answers cache a day's maps under (day, version), so they are never stale.
+    version = models.PositiveBigIntegerField(default=0)
 
     class Meta:
         verbose_name = "daily active count"

@@ -14,7 +14,8 @@ transaction:
    row count says how many this transaction moved (a concurrent filler waits
    for the row lock, re-checks `province = ''` and updates nothing);
 3. add what 1 and 2 changed to the counts with `INSERT ... ON CONFLICT DO
-   UPDATE SET count = count + excluded.count`, an atomic increment.
+   UPDATE SET count = count + excluded.count`, an atomic increment, and move
+   the `version` of every day that changed (see `analytics.selectors`).
 
 Rows are written in sorted key order so that concurrent batches take their
 locks in the same order (PostgreSQL deadlocks are retried all the same).
@@ -249,7 +250,11 @@ def _record_sightings(sightings: list[Sighting]) -> None:
             moved = DailyActive.objects.filter(day=day, city="", install_id__in=sorted(ids)).update(city=city)
             if moved:
                 cities[(day, city)] += moved
-        _increment(DailyActiveCount, ["day"], {(day,): n for day, n in totals.items()})
+        # Every day whose counts changed gets its version moved (a +0 total for a
+        # day where only places moved), which retires the cached DAU maps of that day.
+        changed_days = set(totals) | {day for day, _ in provinces} | {day for day, _ in cities}
+        _increment(DailyActiveCount, ["day"], {(day,): totals.get(day, 0) for day in changed_days},
+                   bump_version=True)
         _increment(DailyProvinceCount, ["day", "province"], provinces)
         _increment(DailyCityCount, ["day", "city"], cities)
 
@@ -286,8 +291,11 @@ def _insert_actives(candidates: dict[tuple[date, str], dict]) -> set[tuple[date,
     return created
 
 
-def _increment(model, key_columns: list[str], deltas: dict[tuple, int]) -> None:
-    """Atomically add `deltas` to `model.count`, creating rows as needed (sorted, chunked)."""
+def _increment(model, key_columns: list[str], deltas: dict[tuple, int], *, bump_version: bool = False) -> None:
+    """
+    Atomically add `deltas` to `model.count`, creating rows as needed (sorted, chunked);
+    with `bump_version`, also add 1 to the row's `version`.
+    """
     if not deltas:
         return
     ops = connection.ops
@@ -299,11 +307,13 @@ def _increment(model, key_columns: list[str], deltas: dict[tuple, int]) -> None:
         params = []
         for key, delta in chunk:
             day, *rest = key
-            params.extend([ops.adapt_datefield_value(day), *rest, delta])
-        placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + 1)) + ")"
+            params.extend([ops.adapt_datefield_value(day), *rest, delta, *([1] if bump_version else [])])
+        placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + 1 + bump_version)) + ")"
         sql = (
-            f"INSERT INTO {table} ({columns}, count) VALUES {', '.join([placeholders] * len(chunk))} "
+            f"INSERT INTO {table} ({columns}, count{', version' if bump_version else ''}) "
+            f"VALUES {', '.join([placeholders] * len(chunk))} "
             f"ON CONFLICT ({columns}) DO UPDATE SET count = {table}.count + excluded.count"
+            + (f", version = {table}.version + 1" if bump_version else "")
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)

@@ -214,3 +214,27 @@ def test_the_time_zone_setting_cuts_the_days(api, auth, settings):
     body = dau(api, auth, day.date(), day.date()).json()
     assert body["timeZone"] == "UTC"
     assert body["data"][0]["dauCount"] == 1
+
+
+def test_a_repeated_query_is_served_from_the_day_cache(api, auth, django_assert_max_num_queries):
+    day = local_midnight(1)
+    post_batch(api, [event(install="install-0001", ts=int((day + timedelta(hours=8)).timestamp()),
+                           **located("广东省", "深圳市"))])
+    first = dau(api, auth, day.date(), day.date()).json()
+    # The user lookup and the (count, version) rows; the maps come from the cache.
+    with django_assert_max_num_queries(2):
+        second = dau(api, auth, day.date(), day.date()).json()
+    assert second == first
+
+
+def test_new_actives_and_moved_places_show_at_once_despite_the_cache(api, auth):
+    day = local_midnight(1)
+    ts = int((day + timedelta(hours=8)).timestamp())
+    activity_mark_seen(install_id="install-0001", seen_at=day + timedelta(hours=7))
+    assert dau(api, auth, day.date(), day.date()).json()["data"][0]["dauByCity"] == {}
+    post_batch(api, [event(install="install-0001", ts=ts, **located("广东省", "深圳市"))])
+    row = dau(api, auth, day.date(), day.date()).json()["data"][0]
+    assert (row["dauCount"], row["dauByCity"]) == (1, {"深圳市": 1})
+    post_batch(api, [event(install="install-0002", ts=ts, **located("广东省", "广州市"))])
+    row = dau(api, auth, day.date(), day.date()).json()["data"][0]
+    assert (row["dauCount"], row["dauByProvince"], row["dauByCity"]) == (2, {"广东省": 2}, {"广州市": 1, "深圳市": 1})
