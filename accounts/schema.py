@@ -11,3 +11,17 @@ class JWTAuthenticationScheme(OpenApiAuthenticationExtension):
     def get_security_definition(self, auto_schema):
         return build_bearer_security_scheme_object(header_name="Authorization", token_prefix="Bearer",
                                                    bearer_format="JWT")
+
+
+class AdminJWTAuthenticationScheme(JWTAuthenticationScheme):
+    """The same token, named apart: the admin endpoints want a staff user's token."""
+
+    target_class = "accounts.authentication.AdminJWTAuthentication"
+    match_subclasses = False
+    priority = 1
+    name = "adminJWT"
+
+    def get_security_definition(self, auto_schema):
+        definition = super().get_security_definition(auto_schema)
+        definition["description"] = "A JWT of a staff user (is_staff)."
+        return definition

@@ -7,6 +7,7 @@ Every view answers in the accounts style. The API views share one per-IP budget
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
 
@@ -23,6 +24,8 @@ from accounts.throttling import AccountsIPThrottle
 from core.exceptions import ServiceError
 from core.health import check_dependencies
 from core.responses import respond
+
+THROTTLED_MESSAGE = "请求过于频繁,请稍后再试"
 
 
 class AccountsView(APIView):
@@ -43,6 +46,12 @@ class AccountsView(APIView):
     def check_throttles(self, request):
         if not getattr(self, "_throttles_checked", False):
             super().check_throttles(request)
+
+    def throttled(self, request, wait):
+        # 002's wording rather than DRF's "expected available in N seconds" (Retry-After says when).
+        exc = Throttled(detail=THROTTLED_MESSAGE)
+        exc.wait = wait  # set after: Throttled(wait=...) appends DRF's own sentence to the detail
+        raise exc
 
 
 def _auth_data(result: services.AuthResult) -> dict:
