@@ -275,3 +275,16 @@ def test_a_body_over_1_mb_is_413(signed):
 
 def test_health_needs_no_signature(api):
     assert_partner_ok(api.get("/api/v1/health"), message="服务正常运行")
+
+
+def test_a_replay_store_that_is_down_lets_signed_requests_through_and_logs_it(signed, settings, caplog):
+    from tests.support.live import closed_port
+
+    settings.CACHES = {"default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+    }}
+    with caplog.at_level("WARNING", logger="core.partner_auth"):
+        assert_partner_ok(signed.get("/api/v1/intents"))
+    assert "partner_auth.replay_store_unavailable" in [record.getMessage() for record in caplog.records]
