@@ -14,6 +14,8 @@ import re
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.utils.dateparse import parse_datetime
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from presence.errors import PresenceError, presence_error
@@ -31,6 +33,7 @@ class StrictCharField(serializers.CharField):
         return super().to_internal_value(data)
 
 
+@extend_schema_field(OpenApiTypes.NUMBER)
 class NumberField(serializers.Field):
     """A JSON number (int or float, finite); strings and booleans are refused."""
 

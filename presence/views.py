@@ -4,7 +4,7 @@ Presence endpoints (seed 003 §1, contract §7), in the plain 003 style.
 Views parse input, call one service or selector and return plain data; core's
 renderer and exception handler shape the bodies.
 """
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -28,6 +28,9 @@ from presence.throttles import HeartbeatThrottle, OnlineCountThrottle, OnlineHis
 from presence.timing import to_ms
 
 
+STORE_DOWN = OpenApiResponse(description="The presence store (Redis or the database) cannot be reached.")
+
+
 class PresenceAPIView(APIView):
     """JWT users only; an anonymous or bad token answers 401 UNAUTHORIZED (never 403)."""
 
@@ -39,7 +42,12 @@ class PresenceAPIView(APIView):
 class HeartbeatView(PresenceAPIView):
     throttle_classes = [HeartbeatThrottle]
 
-    @extend_schema(operation_id="presence_heartbeat", request=HeartbeatInput, responses={200: HeartbeatOutput}, tags=["presence"])
+    @extend_schema(
+        operation_id="presence_heartbeat",
+        request=HeartbeatInput,
+        responses={200: HeartbeatOutput, 503: STORE_DOWN},
+        tags=["presence"],
+    )
     def post(self, request):
         payload = HeartbeatInput(data=request.data)
         payload.is_valid(raise_exception=True)
@@ -50,7 +58,12 @@ class HeartbeatView(PresenceAPIView):
 class OnlineCountView(PresenceAPIView):
     throttle_classes = [OnlineCountThrottle]
 
-    @extend_schema(operation_id="presence_online_count", parameters=[OnlineCountQuery], responses={200: OnlineCountOutput}, tags=["presence"])
+    @extend_schema(
+        operation_id="presence_online_count",
+        parameters=[OnlineCountQuery],
+        responses={200: OnlineCountOutput, 503: STORE_DOWN},
+        tags=["presence"],
+    )
     def get(self, request):
         query = OnlineCountQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -86,7 +99,7 @@ class PresenceHealthView(APIView):
 
     @extend_schema(
         operation_id="presence_health",
-        responses={200: HealthOutput},
+        responses={200: HealthOutput, 503: STORE_DOWN},
         tags=["presence"],
         description="200 while the presence store answers; 503 SERVICE_UNAVAILABLE when it does not.",
     )

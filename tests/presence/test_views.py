@@ -276,3 +276,14 @@ def test_presence_health_is_503_when_the_redis_store_is_down(db, redis_url, sett
     caches["default"]["LOCATION"] = "redis://127.0.0.1:1/0"
     settings.CACHES = caches
     assert_plain_error(APIClient().get("/api/v1/presence/health"), 503, "SERVICE_UNAVAILABLE")
+
+
+def test_heartbeat_and_count_answer_503_when_the_redis_store_is_down(user_api, redis_url, settings):
+    import copy
+
+    settings.PRESENCE_STORE = "redis"
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = "redis://127.0.0.1:1/0"
+    settings.CACHES = caches
+    assert_plain_error(beat(user_api), 503, "SERVICE_UNAVAILABLE", HEARTBEAT)
+    assert_plain_error(user_api.get(COUNT), 503, "SERVICE_UNAVAILABLE", COUNT)
