@@ -227,3 +227,24 @@ def test_another_apps_intent_is_404_for_every_method(signed, other_signed):
 
 def test_an_unsupported_method_is_405_40501(signed):
     assert_partner_error(signed.request("PATCH", "/api/v1/intents"), 405, 40501)
+
+
+def test_an_update_with_an_empty_body_changes_nothing(signed):
+    created = create(signed, FULL)
+    assert assert_partner_ok(signed.put(f"/api/v1/intents/{created['id']}", b"")) == created
+    assert assert_partner_ok(signed.patch(f"/api/v1/intents/{created['id']}", {})) == created
+
+
+def test_a_body_that_is_not_json_content_is_415_40003(signed, partner_app):
+    from core.signing import signed_headers
+
+    headers = signed_headers(partner_app.app_id, partner_app.plain_secret, "POST", "/api/v1/intents", b"a=b")
+    meta = {f"HTTP_{k.upper().replace('-', '_')}": v for k, v in headers.items() if k != "Content-Type"}
+    response = signed.api.generic("POST", "/api/v1/intents", data=b"a=b", content_type="text/plain", **meta)
+    assert_partner_error(response, 415, 40003)
+
+
+def test_null_clears_an_optional_field(signed):
+    created = create(signed, FULL)
+    data = assert_partner_ok(signed.patch(f"/api/v1/intents/{created['id']}", {"title": None, "price": None}))
+    assert (data["title"], data["price"]) == (None, None)
