@@ -11,8 +11,10 @@ class UserManager(BaseUserManager):
         if not username:
             raise ValueError("username is required")
         for unique_optional in ("email", "phone"):
-            if not fields.get(unique_optional):
-                fields[unique_optional] = None
+            value = (fields.get(unique_optional) or "").strip()
+            fields[unique_optional] = value or None
+        if fields["email"]:
+            fields["email"] = fields["email"].lower()  # stored lower-cased: login by email ignores case
         user = self.model(username=username, **fields)
         user.set_password(password)
         user.save(using=self._db)
