@@ -27,6 +27,8 @@ class EventBatchView(APIView):
         summary="批量上报事件",
         request=serializers.EventBatchIn,
         responses={200: serializers.EventBatchOut},
+        # The end users' JWT scheme (declared by accounts), optional here: anyone may post.
+        auth=[{"userJWT": []}, {}],
         examples=[OpenApiExample("003 example", value={"events": [
             {"eventName": "app_session_start", "installId": "uuid-xxxx-xxxx-xxxx", "userId": "12345",
              "clientTs": 1732685100, "properties": {"os": "iOS", "province": "广东省", "city": "深圳市"}},

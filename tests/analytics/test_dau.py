@@ -238,3 +238,12 @@ def test_new_actives_and_moved_places_show_at_once_despite_the_cache(api, auth):
     post_batch(api, [event(install="install-0002", ts=ts, **located("广东省", "广州市"))])
     row = dau(api, auth, day.date(), day.date()).json()["data"][0]
     assert (row["dauCount"], row["dauByProvince"], row["dauByCity"]) == (2, {"广东省": 2}, {"广州市": 1, "深圳市": 1})
+
+
+def test_a_disabled_user_is_forbidden(api):
+    user = make_user("disabled")
+    headers = bearer_for(user)
+    user.status = "inactive"
+    user.save()
+    response = api.get(DAU_URL, {"startDate": "2026-01-01", "endDate": "2026-01-01"}, **headers)
+    assert_plain_error(response, 403, "FORBIDDEN")

@@ -257,3 +257,14 @@ def test_the_default_events_limit_is_100_per_minute(api):
 
 def test_only_post_is_allowed(api):
     assert_plain_error(api.get(EVENTS_URL), 405, "METHOD_NOT_ALLOWED")
+
+
+def test_an_empty_body_is_a_validation_error(api):
+    response = api.post(EVENTS_URL, b"", content_type="application/json")
+    body = assert_plain_error(response, 400, "VALIDATION_ERROR")
+    assert body["message"] == ["events should not be empty", "events must be an array"]
+
+
+def test_a_body_that_is_not_declared_json_is_415(api):
+    response = api.post(EVENTS_URL, b'{"events": []}', content_type="text/plain")
+    assert_plain_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
