@@ -157,7 +157,10 @@ def user_update_profile(*, user_id: int, changes: dict) -> User:
             user.save(update_fields=[*changes, "updated_at"])
     except IntegrityError:
         taken = _taken(username=None, email=changes.get("email"), phone=changes.get("phone"), exclude_pk=user_id)
-        raise _bad_request(_PROFILE_TAKEN.get(taken, Msg.UPDATE_FAILED))
+        if taken:  # another user took the value between the check and the write
+            raise _bad_request(_PROFILE_TAKEN[taken])
+        logger.exception("accounts.profile_update_failed", extra={"user_id": user_id})
+        raise ServiceError(str(Msg.UPDATE_FAILED), code=500, status=500)
     except (OperationalError, InterfaceError):
         raise  # the database is down: core answers 503
     except DatabaseError:

@@ -111,3 +111,23 @@ def test_an_inactive_user_is_403_on_both_methods(api, user):
 
 def test_patch_is_405(api, user):
     assert_accounts_error(api.patch(URL, {"nickname": "x"}, format="json", **bearer(user)), 405)
+
+
+def test_a_write_the_database_refuses_is_500_update_failed(api, user):
+    from django.db import connection
+
+    # A real database refusal (no mock): a trigger that rejects one nickname.
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("CREATE FUNCTION refuse_boom() RETURNS trigger AS $$ BEGIN "
+                           "IF NEW.nickname = 'boom' THEN RAISE EXCEPTION 'refused'; END IF; RETURN NEW; END $$ "
+                           "LANGUAGE plpgsql")
+            cursor.execute("CREATE TRIGGER refuse_boom BEFORE UPDATE ON accounts_user FOR EACH ROW "
+                           "EXECUTE FUNCTION refuse_boom()")
+        else:
+            cursor.execute("CREATE TRIGGER refuse_boom BEFORE UPDATE ON accounts_user "
+                           "WHEN NEW.nickname = 'boom' BEGIN SELECT RAISE(ABORT, 'refused'); END")
+    payload = assert_accounts_error(update(api, user, {"nickname": "boom"}), 500, "更新用户信息失败")
+    assert payload["data"] is None
+    user.refresh_from_db()
+    assert user.nickname == "Alice"
