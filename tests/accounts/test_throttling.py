@@ -71,3 +71,20 @@ def test_production_defaults_to_100_per_15_minutes():
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip().splitlines()[-1] == "100/15m"
+
+
+def test_with_redis_the_budget_is_shared_by_all_worker_processes(redis_url, tmp_path):
+    import json
+    import uuid
+
+    from tests.support.live import http, running_service
+
+    env = {"REDIS_URL": redis_url, "DATABASE_URL": None, "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
+           "ACCOUNTS_RATE_LIMIT": "6/15m", "RATELIMIT_KEY_PREFIX": f"test:{uuid.uuid4().hex}"}
+    with running_service(env, workers=2) as base:
+        # An empty login is refused with 400 before any database work, after the limit is counted.
+        answers = [http("POST", f"{base}/api/v1/auth/login", b"{}", {"Content-Type": "application/json"})
+                   for _ in range(7)]
+    assert [status for status, _h, _b in answers] == [400] * 6 + [429]
+    assert [h["X-RateLimit-Remaining"] for _s, h, _b in answers] == ["5", "4", "3", "2", "1", "0", "0"]
+    assert json.loads(answers[-1][2])["message"] == "请求过于频繁,请稍后再试"
