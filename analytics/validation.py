@@ -73,6 +73,8 @@ def validate_event(raw, *, now: datetime) -> ValidEvent:
         user_id = str(user_id)
         if not user_id or len(user_id) > MAX_USER_ID:
             raise EventInvalid(f"userId must be 1-{MAX_USER_ID} characters")
+        if not _storable(user_id):
+            raise EventInvalid("userId must be valid text without NUL characters")
 
     event_id = raw.get("eventId")
     if event_id is not None:
@@ -80,6 +82,8 @@ def validate_event(raw, *, now: datetime) -> ValidEvent:
             raise EventInvalid("eventId must be a string")
         if not event_id or len(event_id) > MAX_EVENT_ID:
             raise EventInvalid(f"eventId must be 1-{MAX_EVENT_ID} characters")
+        if not _storable(event_id):
+            raise EventInvalid("eventId must be valid text without NUL characters")
 
     client_ts = raw.get("clientTs")
     if (isinstance(client_ts, bool) or not isinstance(client_ts, (int, float))
@@ -99,9 +103,14 @@ def validate_event(raw, *, now: datetime) -> ValidEvent:
         if not isinstance(properties, dict):
             raise EventInvalid("properties must be an object")
         limit = settings.ANALYTICS_MAX_PROPERTIES_BYTES
-        size = len(json.dumps(properties, ensure_ascii=False, separators=(",", ":")).encode())
+        try:
+            size = len(json.dumps(properties, ensure_ascii=False, separators=(",", ":")).encode())
+        except UnicodeEncodeError:  # a lone surrogate ("\ud800") parsed from the JSON
+            raise EventInvalid("properties must be valid text without NUL characters") from None
         if size > limit:
             raise EventInvalid(f"properties must not exceed {limit} bytes as JSON")
+        if not _all_storable(properties):
+            raise EventInvalid("properties must be valid text without NUL characters")
         province = _place(properties.get("province"))
         city = _place(properties.get("city"))
 
@@ -115,6 +124,32 @@ def validate_event(raw, *, now: datetime) -> ValidEvent:
         province=province,
         city=city,
     )
+
+
+def _storable(text: str) -> bool:
+    """
+    Whether PostgreSQL can store `text`: JSON may carry NUL (\\u0000) and lone
+    surrogates, which text and jsonb columns refuse (SQLite would take the NUL;
+    both stores must behave alike).
+    """
+    if "\x00" in text:
+        return False
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _all_storable(value) -> bool:
+    """`_storable` for every key and string inside a parsed JSON value."""
+    if isinstance(value, str):
+        return "\x00" not in value
+    if isinstance(value, dict):
+        return all("\x00" not in key and _all_storable(item) for key, item in value.items())
+    if isinstance(value, list):
+        return all(_all_storable(item) for item in value)
+    return True
 
 
 def _place(value) -> str:

@@ -268,3 +268,28 @@ def test_an_empty_body_is_a_validation_error(api):
 def test_a_body_that_is_not_declared_json_is_415(api):
     response = api.post(EVENTS_URL, b'{"events": []}', content_type="text/plain")
     assert_plain_error(response, 415, "UNSUPPORTED_MEDIA_TYPE")
+
+
+@pytest.mark.parametrize("fields, message", [
+    ({"userId": "user\u0000"}, "userId must be valid text without NUL characters"),
+    ({"userId": "user\ud800"}, "userId must be valid text without NUL characters"),
+    ({"eventId": "evt\u0000"}, "eventId must be valid text without NUL characters"),
+    ({"properties": {"os": "iOS\u0000"}}, "properties must be valid text without NUL characters"),
+    ({"properties": {"k\u0000": 1}}, "properties must be valid text without NUL characters"),
+    ({"properties": {"list": [{"deep": "\u0000"}]}}, "properties must be valid text without NUL characters"),
+    ({"properties": {"city": "\ud800"}}, "properties must be valid text without NUL characters"),
+])
+def test_text_the_database_cannot_store_is_refused_per_event(api, fields, message):
+    body = event()
+    body.update(fields)
+    raw = json.dumps({"events": [body, event(install="install-0002")]})  # ASCII escapes survive as sent
+    response = api.post(EVENTS_URL, raw, content_type="application/json")
+    assert response.status_code == 200
+    assert response.json()["errors"] == [{"index": 0, "message": message}]
+    assert list(Event.objects.values_list("install_id", flat=True)) == ["install-0002"]
+
+
+def test_an_escaped_backslash_u0000_is_ordinary_text(api):
+    raw = json.dumps({"events": [event(properties={"note": "\\u0000"})]})
+    assert api.post(EVENTS_URL, raw, content_type="application/json").json()["accepted"] == 1
+    assert Event.objects.get().properties == {"note": "\\u0000"}
