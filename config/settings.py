@@ -267,6 +267,9 @@ PARTNER_SIGNATURE_WINDOW_SECONDS = env.int("PARTNER_SIGNATURE_WINDOW_SECONDS", d
 # Failed signature checks allowed per client IP before it gets 429 (guessing costs the guesser).
 PARTNER_AUTH_FAILURE_RATE = env.str("PARTNER_AUTH_FAILURE_RATE", default="30/m")
 PARTNER_DEFAULT_QPS = env.int("PARTNER_DEFAULT_QPS", default=100)
+# Seconds each process keeps an app's credentials (saves a query per request); changes to
+# an app (disable, rotation, whitelist) take effect within this time. 0 = look up every time.
+PARTNER_CREDENTIALS_CACHE_SECONDS = env.float("PARTNER_CREDENTIALS_CACHE_SECONDS", default=5.0)
 # How long a rotated-out secret keeps verifying.
 PARTNER_SECRET_ROTATION_GRACE_HOURS = env.int("PARTNER_SECRET_ROTATION_GRACE_HOURS", default=24)
 

@@ -32,6 +32,7 @@ import ipaddress
 import logging
 import math
 import re
+import threading
 import time
 from typing import Any, Callable
 
@@ -119,9 +120,46 @@ def _networks(entries: tuple[str, ...]):
     return tuple(networks)
 
 
+class _CredentialsCache:
+    """
+    Found credentials per process for settings.PARTNER_CREDENTIALS_CACHE_SECONDS:
+    saves the app query on most requests. Changes to an app (disabling it, a
+    rotation, the whitelist) therefore reach every process within that time.
+    Unknown app ids are never cached, so a new app works at once.
+    """
+
+    def __init__(self):
+        self._entries: dict[str, tuple[float, PartnerCredentials]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, app_id: str) -> PartnerCredentials | None:
+        ttl = getattr(settings, "PARTNER_CREDENTIALS_CACHE_SECONDS", 0)
+        if ttl <= 0:
+            return _lookup(settings.PARTNER_CREDENTIALS_LOOKUP)(app_id)
+        now = time.monotonic()
+        entry = self._entries.get(app_id)
+        if entry is not None and entry[0] > now:
+            return entry[1]
+        credentials = _lookup(settings.PARTNER_CREDENTIALS_LOOKUP)(app_id)
+        if credentials is not None:
+            with self._lock:
+                if len(self._entries) > 10_000:
+                    self._entries.clear()
+                self._entries[app_id] = (now + ttl, credentials)
+        return credentials
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+credentials_cache = _CredentialsCache()
+
+
 def _reset(**kwargs):
-    if kwargs.get("setting") == "PARTNER_CREDENTIALS_LOOKUP":
+    if kwargs.get("setting") in {"PARTNER_CREDENTIALS_LOOKUP", "PARTNER_CREDENTIALS_CACHE_SECONDS"}:
         _lookup.cache_clear()
+        credentials_cache.clear()
 
 
 setting_changed.connect(_reset)
@@ -215,7 +253,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
                 headers={"WWW-Authenticate": CHALLENGE},
             )
 
-        credentials = _lookup(settings.PARTNER_CREDENTIALS_LOOKUP)(app_id)
+        credentials = credentials_cache.get(app_id)
         if credentials is None:
             raise ServiceError(PartnerCode.APP_NOT_FOUND.message, code=PartnerCode.APP_NOT_FOUND, status=401,
                                data={"field": "X-App-Id", "reason": "App ID 不存在"},

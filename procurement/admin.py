@@ -8,6 +8,7 @@ logs only ever hold the encrypted column, which admin does not display.
 from django import forms
 from django.contrib import admin, messages
 
+from core.partner_auth import credentials_cache
 from procurement import services
 from procurement.models import Intent, PartnerApp, parse_ip_whitelist
 
@@ -45,6 +46,7 @@ class PartnerAppAdmin(admin.ModelAdmin):
     def save_model(self, request, obj, form, change):
         if change:
             super().save_model(request, obj, form, change)
+            credentials_cache.clear()  # this process at once; others within PARTNER_CREDENTIALS_CACHE_SECONDS
             return
         app, secret = services.partner_app_create(
             name=obj.name, app_id=obj.app_id, ip_whitelist=obj.ip_whitelist, qps_limit=obj.qps_limit,

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from core import secretbox
 from core.codes import PartnerCode
 from core.exceptions import ServiceError
+from core.partner_auth import credentials_cache
 from core.timeutil import utc_now
 from procurement.errors import IntentReason
 from procurement.models import (
@@ -47,26 +48,28 @@ def partner_app_create(*, name: str, app_id: str | None = None, ip_whitelist: st
     return app, secret
 
 
-@transaction.atomic
 def partner_app_rotate_secret(*, app: PartnerApp, grace: timedelta | None = None) -> str:
     """
     Give the app a new secret; the old one keeps verifying for `grace`
     (settings.PARTNER_SECRET_ROTATION_GRACE_HOURS by default; zero revokes it at once).
-    Returns the new secret in clear, to be shown once.
+    Returns the new secret in clear, to be shown once. Other processes see the
+    change within PARTNER_CREDENTIALS_CACHE_SECONDS, this one at once.
     """
     if grace is None:
         grace = timedelta(hours=settings.PARTNER_SECRET_ROTATION_GRACE_HOURS)
     secret = new_secret()
-    app = PartnerApp.objects.select_for_update().get(pk=app.pk)
-    if grace > timedelta(0):
-        app.previous_secret_encrypted = app.secret_encrypted
-        app.previous_secret_expires_at = utc_now() + grace
-    else:
-        app.previous_secret_encrypted = ""
-        app.previous_secret_expires_at = None
-    app.secret_encrypted = secretbox.encrypt(secret)
-    app.save(update_fields=["secret_encrypted", "previous_secret_encrypted", "previous_secret_expires_at",
-                            "updated_at"])
+    with transaction.atomic():
+        app = PartnerApp.objects.select_for_update().get(pk=app.pk)
+        if grace > timedelta(0):
+            app.previous_secret_encrypted = app.secret_encrypted
+            app.previous_secret_expires_at = utc_now() + grace
+        else:
+            app.previous_secret_encrypted = ""
+            app.previous_secret_expires_at = None
+        app.secret_encrypted = secretbox.encrypt(secret)
+        app.save(update_fields=["secret_encrypted", "previous_secret_encrypted", "previous_secret_expires_at",
+                                "updated_at"])
+    credentials_cache.clear()
     logger.info("partner_app.rotate_secret", extra={"app_id": app.app_id, "grace_s": int(grace.total_seconds())})
     return secret
 
@@ -74,6 +77,7 @@ def partner_app_rotate_secret(*, app: PartnerApp, grace: timedelta | None = None
 def partner_app_revoke_previous_secret(*, app: PartnerApp) -> None:
     """Stop the rotated-out secret from verifying now."""
     PartnerApp.objects.filter(pk=app.pk).update(previous_secret_encrypted="", previous_secret_expires_at=None)
+    credentials_cache.clear()
     logger.info("partner_app.revoke_previous_secret", extra={"app_id": app.app_id})
 
 

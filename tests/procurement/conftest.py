@@ -54,6 +54,13 @@ class SignedClient:
         return self.request("DELETE", target, **kwargs)
 
 
+@pytest.fixture(autouse=True)
+def fresh_credentials(settings):
+    """Tests change apps behind the service's back: look credentials up on every request
+    (the cache has its own tests in test_auth.py)."""
+    settings.PARTNER_CREDENTIALS_CACHE_SECONDS = 0
+
+
 @pytest.fixture
 def partner_app(db):
     app, secret = services.partner_app_create(name="Acme", app_id="dev_app_local")

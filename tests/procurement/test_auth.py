@@ -288,3 +288,29 @@ def test_a_replay_store_that_is_down_lets_signed_requests_through_and_logs_it(si
     with caplog.at_level("WARNING", logger="core.partner_auth"):
         assert_partner_ok(signed.get("/api/v1/intents"))
     assert "partner_auth.replay_store_unavailable" in [record.getMessage() for record in caplog.records]
+
+
+# --- the per-process credentials cache -------------------------------------------------------------
+
+def test_cached_credentials_save_the_app_query(signed, settings, django_assert_num_queries):
+    settings.PARTNER_CREDENTIALS_CACHE_SECONDS = 5
+    assert_partner_ok(signed.get("/api/v1/intents?fields=id"))
+    with django_assert_num_queries(1):  # the count only: the list is empty
+        assert_partner_ok(signed.get("/api/v1/intents?fields=id"))
+
+
+def test_a_change_behind_the_services_back_takes_effect_when_the_cache_expires(signed, partner_app, settings):
+    settings.PARTNER_CREDENTIALS_CACHE_SECONDS = 5
+    assert_partner_ok(signed.get("/api/v1/intents"))
+    PartnerApp.objects.filter(pk=partner_app.pk).update(is_active=False)
+    assert_partner_ok(signed.get("/api/v1/intents"))  # still cached in this process
+    settings.PARTNER_CREDENTIALS_CACHE_SECONDS = 0.001  # changing the setting also empties the cache
+    assert_partner_error(signed.get("/api/v1/intents"), 403, 40302)
+
+
+def test_rotation_through_the_service_takes_effect_at_once(signed, partner_app, settings):
+    settings.PARTNER_CREDENTIALS_CACHE_SECONDS = 5
+    assert_partner_ok(signed.get("/api/v1/intents"))
+    new = services.partner_app_rotate_secret(app=partner_app, grace=timedelta(0))
+    assert_partner_error(signed.get("/api/v1/intents"), 401, 40101)
+    assert_partner_ok(signed.get("/api/v1/intents", secret=new))
