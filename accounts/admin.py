@@ -12,7 +12,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 
 from accounts.models import StatusChangeBatch, User
 from accounts.services import user_batch_set_status
-from accounts.serializers import BATCH_MAX_USERS
+from accounts.constants import BATCH_MAX_USERS
 
 
 class UserCreationForm(BaseUserCreationForm):

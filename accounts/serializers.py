@@ -11,6 +11,7 @@ from django.core.validators import URLValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
+from accounts.constants import BATCH_MAX_USERS
 from accounts.errors import Msg, all_errors
 from accounts.models import User
 from core.timeutil import isoformat_z
@@ -20,7 +21,6 @@ PASSWORD_MIN, PASSWORD_MAX = 6, 128
 PHONE_PATTERN = re.compile(r"^\+?[0-9]{6,20}$")
 # A username can be neither an email nor a phone number: login takes all three in one field.
 USERNAME_PATTERN = re.compile(r"^[^\s@]+$")
-BATCH_MAX_USERS = 1000
 _avatar_url = URLValidator(schemes=["http", "https"])
 
 

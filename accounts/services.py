@@ -8,21 +8,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import logging
-import math
-import time
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F
 from django.utils import timezone
-from django_redis.exceptions import ConnectionInterrupted
-import redis
 
 from accounts.errors import Msg
 from accounts.models import StatusChangeBatch, User
 from accounts.selectors import user_find_for_login
-from accounts.serializers import BATCH_MAX_USERS
+from accounts.constants import BATCH_MAX_USERS
 from accounts.tokens import token_issue
 from core.exceptions import ServiceError
 from core.ratelimit import get_limiter, parse_rate
@@ -30,8 +25,6 @@ from core.ratelimit import get_limiter, parse_rate
 logger = logging.getLogger("accounts")
 
 LOGIN_FAILURE_POLICY = "accounts_login_failures"
-# A cache that cannot answer (Redis down) must not block logins: the lock fails open.
-_CACHE_ERRORS = (redis.RedisError, ConnectionInterrupted)
 
 
 def _bad_request(message: str) -> ServiceError:
@@ -82,35 +75,37 @@ def user_register(*, username: str, password: str, nickname: str | None = None,
 
 # --- Login ----------------------------------------------------------------------
 
-def _lock_key(user_id: int) -> str:
-    return f"accounts:login-lock:{user_id}"
+def _login_failure_policy() -> tuple[str, int, float] | None:
+    rate = settings.RATE_LIMITS.get(LOGIN_FAILURE_POLICY) or settings.ACCOUNTS_LOGIN_FAILURE_LIMIT
+    return (LOGIN_FAILURE_POLICY, *parse_rate(rate)) if rate else None
+
+
+def _login_failures_key(user_id: int) -> str:
+    return f"{LOGIN_FAILURE_POLICY}:user:{user_id}"
 
 
 def _login_locked_for(user_id: int) -> int:
-    """Seconds left on the account's failed-login lock (0: not locked). Fails open."""
-    try:
-        until = cache.get(_lock_key(user_id))
-    except _CACHE_ERRORS:
+    """
+    Seconds until the account may try again (0: now). The account is locked while
+    its failures in the window have reached the limit; looking does not count.
+    """
+    policy = _login_failure_policy()
+    if policy is None:
         return 0
-    left = math.ceil(until - time.time()) if until else 0
-    return max(0, left)
+    name, limit, window = policy
+    result = get_limiter().peek(_login_failures_key(user_id), limit, window, policy=name)
+    return 0 if result.allowed else result.retry_after
 
 
 def _record_login_failure(user_id: int) -> None:
-    """Count one failure; the one that reaches the limit locks the account's logins for the rest of the window."""
-    rate = settings.RATE_LIMITS.get(LOGIN_FAILURE_POLICY) or settings.ACCOUNTS_LOGIN_FAILURE_LIMIT
-    if not rate:
+    """Count one failed password for the account (every IP together)."""
+    policy = _login_failure_policy()
+    if policy is None:
         return
-    limit, window = parse_rate(rate)
-    result = get_limiter().hit(f"{LOGIN_FAILURE_POLICY}:user:{user_id}", limit, window, policy=LOGIN_FAILURE_POLICY)
-    if result.degraded or (result.allowed and result.remaining > 0):
-        return
-    seconds = max(1, math.ceil(result.reset_after))
-    try:
-        cache.set(_lock_key(user_id), time.time() + seconds, timeout=seconds)
-    except _CACHE_ERRORS:
-        return
-    logger.warning("accounts.login_locked", extra={"user_id": user_id, "seconds": seconds})
+    name, limit, window = policy
+    result = get_limiter().hit(_login_failures_key(user_id), limit, window, policy=name)
+    if result.allowed and result.remaining == 0:
+        logger.warning("accounts.login_locked", extra={"user_id": user_id, "seconds": result.retry_after})
 
 
 def user_login(*, identifier: str, password: str) -> AuthResult:

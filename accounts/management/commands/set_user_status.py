@@ -17,7 +17,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.models import StatusChangeBatch, User
 from accounts.selectors import existing_user_ids, user_ids_for_usernames
-from accounts.serializers import BATCH_MAX_USERS
+from accounts.constants import BATCH_MAX_USERS
 from accounts.services import user_batch_set_status
 from core.exceptions import ServiceError
 
