@@ -114,13 +114,11 @@ def intent_create(*, app: PartnerApp, user_id: str, platform: str, product_url: 
                   price=None, quantity: int = 1, remark: str | None = None) -> Intent:
     """
     Create a SUBMITTED intent. A second one for the same (app, userId, productUrl)
-    while an earlier one is SUBMITTED or PROCESSING is 409/40901 naming it; a
-    partial unique index makes the rule hold under concurrent creates too.
+    while an earlier one is SUBMITTED or PROCESSING is 409/40901 naming it; the
+    rule is a partial unique index, so it holds under concurrent creates too.
     """
     digest = url_digest(product_url)
-    existing = _active_duplicate_id(app=app, user_id=user_id, digest=digest)
-    if existing:
-        raise _duplicate_error(existing)
+    # The partial unique index is the check (no read first): one INSERT on the common path.
     intent = Intent(app=app, user_id=user_id, platform=platform, product_url=product_url,
                     product_url_digest=digest, title=title, price=price, quantity=quantity, remark=remark)
     try:
