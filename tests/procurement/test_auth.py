@@ -268,6 +268,17 @@ def test_failed_checks_are_limited_per_client_ip_before_any_app_work(signed, set
     assert_partner_ok(signed.get("/api/v1/intents", remote_addr="192.0.2.44"))
 
 
+def test_another_process_consults_the_shared_failure_count_after_its_first_failure(signed, settings):
+    from core.partner_auth import recent_failures
+
+    settings.PARTNER_AUTH_FAILURE_RATE = "3/m"
+    for _ in range(3):
+        signed.get("/api/v1/intents", secret="guess")
+    recent_failures.clear()  # as in a process that has not seen this IP fail
+    assert_partner_error(signed.get("/api/v1/intents", secret="guess"), 401, 40101)
+    assert_partner_error(signed.get("/api/v1/intents"), 429, 42901)
+
+
 def test_a_body_over_1_mb_is_413(signed):
     body = b'{"remark":"' + b"x" * (1024 * 1024) + b'"}'
     assert_partner_error(signed.post("/api/v1/intents", body), 413, 40001)
