@@ -31,6 +31,10 @@ class Event(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["install_id", "event_id"], name="analytics_event_install_event_uniq"),
         ]
+        indexes = [
+            # The admin's name filter, newest first (its list is ordered by -id).
+            models.Index(fields=["event_name", "id"], name="analytics_event_name_id_idx"),
+        ]
         # received_at is indexed by migration 0002: BRIN on PostgreSQL (tiny, suits
         # append-only data), a plain B-tree on SQLite. It is not declared here because
         # Django cannot express "BRIN on one backend, B-tree on the other".
@@ -53,6 +57,10 @@ class DailyActive(models.Model):
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["day", "install_id"], name="analytics_dailyactive_day_install_uniq"),
+        ]
+        indexes = [
+            # One install's days (admin search), which the (day, install_id) index cannot serve.
+            models.Index(fields=["install_id", "day"], name="analytics_active_install_idx"),
         ]
         verbose_name = "daily active install"
 

@@ -59,3 +59,10 @@ def test_daily_actives_and_counts_are_listed(staff_client, stored, page):
     assert response.status_code == 200
     if page in ("dailyactive", "dailyprovincecount"):
         assert "广东省" in response.content.decode()
+
+
+def test_events_and_daily_actives_are_searched_by_exact_install_id(staff_client, stored):
+    response = staff_client.get("/admin/analytics/event/", {"q": "install-0002"})
+    assert b"install-0002" in response.content and b"install-0001" not in response.content
+    response = staff_client.get("/admin/analytics/dailyactive/", {"q": "install-0001"})
+    assert b"install-0001" in response.content and b"install-0002" not in response.content
