@@ -100,7 +100,8 @@ def activity_mark_seen(*, install_id: str, seen_at: datetime) -> None:
     insert-if-absent (and, if new, the day's count) is written. If the cache is
     unreachable the write happens anyway (it is idempotent); if the write fails
     the guard is released so that the next heartbeat tries again, and the
-    error propagates.
+    error propagates. Call it outside any transaction that may still roll
+    back: the guard would outlive a rolled-back row until the day ends.
     """
     day = local_day(seen_at)
     key = _guard_key(day, install_id)
