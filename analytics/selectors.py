@@ -9,10 +9,13 @@ transaction as any change to that day's counts, so a cached entry is never
 served for a version it does not match, and nothing has to be invalidated.
 A request reads the 90 (count, version) rows, fetches the entries in one
 cache round trip and computes only the days it misses (usually today).
+The assembled `data` array is cached too, under the range and a digest of
+its (day, version) pairs, so a repeated query is one GET of one value.
 """
 from __future__ import annotations
 
 from datetime import date, timedelta
+import hashlib
 import logging
 
 from django.conf import settings
@@ -28,10 +31,13 @@ logger = logging.getLogger("analytics")
 # Entries of past days stay valid until their version moves; a day is plenty
 # (late events keep moving recent days, and the keys of old versions just expire).
 DAY_ENTRY_TTL = 24 * 3600
+# A range's array is retired by any new version of any of its days (usually
+# today's, within seconds on a busy service), so it only needs to outlive bursts.
+RANGE_TTL = 3600
 
 
 def _entry_key(day: date, version: int) -> str:
-    return f"analytics:dau:{settings.TIME_ZONE}:{day.isoformat()}:{version}"
+    return f"analytics:dau-day:{settings.TIME_ZONE}:{day.isoformat()}:{version}"
 
 
 def _ranked(pairs: list[tuple[str, int]]) -> dict[str, int]:
@@ -59,6 +65,27 @@ def _day_maps(days: list[date], start: date, end: date) -> dict[date, tuple[dict
     return {day: (_ranked(provinces[day]), _ranked(cities[day])) for day in days}
 
 
+def _range_key(start: date, end: date, versions: dict[date, tuple[int, int]]) -> str:
+    pairs = ",".join(f"{day.toordinal()}:{version}" for day, (_count, version) in sorted(versions.items()))
+    digest = hashlib.blake2b(pairs.encode(), digest_size=16).hexdigest()
+    return f"analytics:dau-range:{settings.TIME_ZONE}:{start.isoformat()}:{end.isoformat()}:{digest}"
+
+
+def _cache_get(key: str):
+    try:
+        return cache.get(key)
+    except redis.RedisError:
+        logger.warning("analytics.dau_cache_unavailable", exc_info=True)
+        return None
+
+
+def _cache_set(key: str, value, timeout: int) -> None:
+    try:
+        cache.set(key, value, timeout=timeout)
+    except redis.RedisError:
+        logger.warning("analytics.dau_cache_unavailable", exc_info=True)
+
+
 def _cache_get_many(keys: list[str]) -> dict:
     try:
         return cache.get_many(keys) if keys else {}
@@ -80,9 +107,9 @@ def dau_between(*, start: date, end: date) -> dict:
 
     Each `data` entry is `{day, dauCount, dauByProvince, dauByCity}`, the maps
     ordered by count, largest first (then by name); installs with no known
-    place count in dauCount only. Entries of days with data arrive as
-    pre-rendered JSON (`orjson.Fragment`). `summary.avgDau` is the mean
-    rounded half up to an integer.
+    place count in dauCount only. `data` is returned as pre-rendered JSON
+    (`orjson.Fragment`, which core's encoder writes as is). `summary.avgDau`
+    is the mean rounded half up to an integer.
     """
     days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     versions = {
@@ -91,31 +118,16 @@ def dau_between(*, start: date, end: date) -> dict:
             "day", "count", "version"
         )
     }
-    keys = {day: _entry_key(day, version) for day, (_count, version) in versions.items()}
-    cached = _cache_get_many(list(keys.values()))
-    missing = [day for day in sorted(versions) if keys[day] not in cached]
-    if missing:
-        fresh = {}
-        for day, (by_province, by_city) in _day_maps(missing, start, end).items():
-            count = versions[day][0]
-            entry = {"day": day.isoformat(), "dauCount": count, "dauByProvince": by_province, "dauByCity": by_city}
-            fresh[keys[day]] = (count, dumps(entry))
-        _cache_set_many(fresh)
-        cached.update(fresh)
-
-    data, counts = [], []
-    for day in days:
-        if day in versions:
-            count, rendered = cached[keys[day]]
-            data.append(orjson.Fragment(rendered))
-        else:
-            count = 0
-            data.append({"day": day.isoformat(), "dauCount": 0, "dauByProvince": {}, "dauByCity": {}})
-        counts.append(count)
+    counts = [versions[day][0] if day in versions else 0 for day in days]
+    range_key = _range_key(start, end, versions)
+    rendered = _cache_get(range_key)
+    if rendered is None:
+        rendered = dumps(_days_data(days, versions, start, end))
+        _cache_set(range_key, rendered, RANGE_TTL)
     total = sum(counts)
     return {
-        "data": data,
-        "total": len(data),
+        "data": orjson.Fragment(rendered),
+        "total": len(days),
         "summary": {
             "totalDau": total,
             "avgDau": (2 * total + len(counts)) // (2 * len(counts)) if counts else 0,  # half up
@@ -124,3 +136,23 @@ def dau_between(*, start: date, end: date) -> dict:
         },
         "timeZone": settings.TIME_ZONE,
     }
+
+
+def _days_data(days: list[date], versions: dict[date, tuple[int, int]], start: date, end: date) -> list:
+    """The `data` array: cached day entries where their version matches, the rest computed and cached."""
+    keys = {day: _entry_key(day, version) for day, (_count, version) in versions.items()}
+    cached = _cache_get_many(list(keys.values()))
+    missing = [day for day in sorted(versions) if keys[day] not in cached]
+    if missing:
+        fresh = {}
+        for day, (by_province, by_city) in _day_maps(missing, start, end).items():
+            entry = {"day": day.isoformat(), "dauCount": versions[day][0],
+                     "dauByProvince": by_province, "dauByCity": by_city}
+            fresh[keys[day]] = dumps(entry)
+        _cache_set_many(fresh)
+        cached.update(fresh)
+    return [
+        orjson.Fragment(cached[keys[day]]) if day in versions
+        else {"day": day.isoformat(), "dauCount": 0, "dauByProvince": {}, "dauByCity": {}}
+        for day in days
+    ]

@@ -247,3 +247,13 @@ def test_a_disabled_user_is_forbidden(api):
     user.save()
     response = api.get(DAU_URL, {"startDate": "2026-01-01", "endDate": "2026-01-01"}, **headers)
     assert_plain_error(response, 403, "FORBIDDEN")
+
+
+def test_an_overlapping_range_reuses_the_cached_days(api, auth, django_assert_max_num_queries):
+    start = local_midnight(6)
+    post_batch(api, [event(install=f"install-000{n}", ts=int((start + timedelta(days=n, hours=5)).timestamp()),
+                           **located("广东省", "深圳市")) for n in range(3)])
+    whole = dau(api, auth, start.date(), (start + timedelta(days=2)).date()).json()
+    with django_assert_max_num_queries(2):  # the user, the (count, version) rows: no map queries
+        tail = dau(api, auth, (start + timedelta(days=1)).date(), (start + timedelta(days=2)).date()).json()
+    assert tail["data"] == whole["data"][1:]
