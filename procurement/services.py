@@ -122,7 +122,12 @@ def intent_create(*, app: PartnerApp, user_id: str, platform: str, product_url: 
     intent = Intent(app=app, user_id=user_id, platform=platform, product_url=product_url,
                     product_url_digest=digest, title=title, price=price, quantity=quantity, remark=remark)
     try:
-        with transaction.atomic():
+        if transaction.get_connection().in_atomic_block:
+            # Inside a caller's transaction a failed INSERT must roll back to a savepoint only.
+            with transaction.atomic():
+                intent.save(force_insert=True)
+        else:
+            # Autocommit: the single INSERT is its own transaction (no BEGIN/COMMIT round trips).
             intent.save(force_insert=True)
     except IntegrityError:
         existing = _active_duplicate_id(app=app, user_id=user_id, digest=digest)

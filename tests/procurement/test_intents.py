@@ -248,3 +248,12 @@ def test_null_clears_an_optional_field(signed):
     created = create(signed, FULL)
     data = assert_partner_ok(signed.patch(f"/api/v1/intents/{created['id']}", {"title": None, "price": None}))
     assert (data["title"], data["price"]) == (None, None)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_duplicate_rule_holds_in_autocommit_mode_too(signed):
+    # Outside a test transaction the INSERT runs without BEGIN/COMMIT; the index still refuses.
+    first = create(signed)["id"]
+    payload = assert_partner_error(signed.post("/api/v1/intents", SEED_INTENT), 409, 40901)
+    assert payload["data"]["id"] == first
+    assert Intent.objects.count() == 1
