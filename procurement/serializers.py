@@ -23,22 +23,44 @@ def _price_positive(value):
         raise serializers.ValidationError(IntentReason.PRICE_NOT_POSITIVE.value, code="min_value")
 
 
+class StrictCharField(serializers.CharField):
+    """A JSON string only: DRF's CharField would also take 12 or 1.5 and store "12" (contract §2: a wrong type is 40003)."""
+
+    default_error_messages = {"invalid_type": "必须是字符串"}
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_type")
+        return super().to_internal_value(data)
+
+
+class StrictIntegerField(serializers.IntegerField):
+    """A JSON integer only: not "5", 5.0 or true (DRF's IntegerField takes all three)."""
+
+    default_error_messages = {"invalid_type": "必须是整数"}
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid_type")
+        return super().to_internal_value(data)
+
+
 class _IntentFields(serializers.Serializer):
-    userId = serializers.CharField(max_length=64)
+    userId = StrictCharField(max_length=64)
     platform = serializers.ChoiceField(choices=Platform.choices)
-    productUrl = serializers.CharField(
+    productUrl = StrictCharField(
         max_length=2048,
         validators=[
             URLValidator(schemes=["http", "https"], message=IntentReason.URL_SCHEME.value, code="invalid_url"),
         ],
     )
-    title = serializers.CharField(max_length=200, required=False, allow_null=True, allow_blank=True)
+    title = StrictCharField(max_length=200, required=False, allow_null=True, allow_blank=True)
     price = serializers.DecimalField(
         max_digits=12, decimal_places=2, required=False, allow_null=True, validators=[_price_positive],
         help_text='decimal > 0 with at most two places; a JSON number or a string ("199.00")',
     )
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
-    remark = serializers.CharField(max_length=500, required=False, allow_null=True, allow_blank=True)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False)
+    remark = StrictCharField(max_length=500, required=False, allow_null=True, allow_blank=True)
 
     def to_columns(self) -> dict:
         """The validated data renamed to model columns."""
@@ -48,7 +70,7 @@ class _IntentFields(serializers.Serializer):
 class IntentCreateInput(_IntentFields):
     """POST /api/v1/intents: userId, platform, productUrl required; unknown keys are ignored."""
 
-    quantity = serializers.IntegerField(min_value=1, max_value=MAX_QUANTITY, required=False, default=1)
+    quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False, default=1)
 
 
 class IntentUpdateInput(_IntentFields):
