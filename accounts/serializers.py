@@ -36,6 +36,9 @@ class UserSerializer(serializers.ModelSerializer):
 
     created_at = UtcDateTimeField(read_only=True)
     updated_at = UtcDateTimeField(read_only=True)
+    # Both are "" when never set: the schema must allow the empty string (the model fields are blank=True).
+    avatar_url = serializers.CharField(read_only=True, help_text="http(s) URL, or empty when not set")
+    gender = serializers.ChoiceField(choices=User.Gender.choices, allow_blank=True, read_only=True)
 
     class Meta:
         model = User
@@ -163,6 +166,13 @@ class ProfileUpdateInput(serializers.Serializer):
         return data
 
 
+class _QueryIntegerField(serializers.IntegerField):
+    """An integer query parameter: `pageSize=` (empty) is invalid, not silently the default (DRF's form habit)."""
+
+    def get_value(self, dictionary):
+        return dictionary.get(self.field_name, serializers.empty)
+
+
 class UserSearchInput(serializers.Serializer):
     keyword = serializers.CharField(
         max_length=100, required=False, allow_blank=True, error_messages=all_errors(Msg.KEYWORD_INVALID)
@@ -170,10 +180,10 @@ class UserSearchInput(serializers.Serializer):
     userType = serializers.ChoiceField(
         choices=User.UserType.values, required=False, allow_blank=True, error_messages=all_errors(Msg.USER_TYPE_INVALID)
     )
-    page = serializers.IntegerField(min_value=1, max_value=1_000_000, required=False, default=1,
-                                    error_messages=all_errors(Msg.PAGE_INVALID))
-    pageSize = serializers.IntegerField(min_value=1, max_value=100, required=False, default=10,
-                                        error_messages=all_errors(Msg.PAGE_SIZE_INVALID))
+    page = _QueryIntegerField(min_value=1, max_value=1_000_000, required=False, default=1,
+                              error_messages=all_errors(Msg.PAGE_INVALID))
+    pageSize = _QueryIntegerField(min_value=1, max_value=100, required=False, default=10,
+                                  error_messages=all_errors(Msg.PAGE_SIZE_INVALID))
 
 
 class _UserIdField(serializers.IntegerField):

@@ -6,7 +6,7 @@ Every view answers in the accounts style. The API views share one per-IP budget
 """
 from django.utils.decorators import method_decorator
 from django.views.decorators.cache import never_cache
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import IsAuthenticated
 from rest_framework.views import APIView
@@ -70,7 +70,10 @@ class RegisterView(AccountsView):
 
 class LoginView(AccountsView):
     @extend_schema(operation_id="auth_login", summary="Log in with a username, email or phone",
-                   request=LoginInput, responses={200: AuthResult}, tags=["accounts"], auth=[])
+                   request=LoginInput, tags=["accounts"], auth=[],
+                   responses={200: AuthResult, 401: OpenApiResponse(description=str(Msg.WRONG_PASSWORD)),
+                              403: OpenApiResponse(description=str(Msg.ACCOUNT_DISABLED)),
+                              404: OpenApiResponse(description=str(Msg.USER_NOT_FOUND))})
     def post(self, request):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
