@@ -1,0 +1,66 @@
+"""What the schema fuzzer found, each pinned by a test (the fix lives in the app)."""
+import pytest
+
+from drf_spectacular.generators import SchemaGenerator
+
+from accounts.models import User
+from accounts.tokens import token_issue
+from procurement import services as procurement_services
+from procurement.models import Intent
+from tests.procurement.conftest import SEED_INTENT, SignedClient
+from tests.support.assertions import assert_accounts_error, assert_accounts_ok, assert_partner_error
+
+
+@pytest.fixture
+def signed(api, db, settings):
+    settings.PARTNER_CREDENTIALS_CACHE_SECONDS = 0
+    app, secret = procurement_services.partner_app_create(name="Findings", app_id="findings_app")
+    return SignedClient(api, app.app_id, secret)
+
+
+@pytest.mark.parametrize("field, value", [
+    ("remark", 1.9), ("remark", 388886), ("title", 12), ("userId", 7), ("productUrl", 1), ("title", True),
+])
+def test_a_number_where_the_intent_takes_a_string_is_40003(signed, field, value):
+    response = signed.post("/api/v1/intents", {**SEED_INTENT, field: value})
+    body = assert_partner_error(response, 400, 40003)
+    assert body["data"]["field"] == field
+    assert not Intent.objects.exists()
+
+
+@pytest.mark.parametrize("value", ["2", 2.0, True])
+def test_a_quantity_that_is_not_a_json_integer_is_40003(signed, value):
+    body = assert_partner_error(signed.post("/api/v1/intents", {**SEED_INTENT, "quantity": value}), 400, 40003)
+    assert body["data"]["field"] == "quantity"
+
+
+def test_an_update_with_a_number_for_the_remark_changes_nothing(signed):
+    created = signed.post("/api/v1/intents", SEED_INTENT).json()["data"]
+    assert_partner_error(signed.patch(f"/api/v1/intents/{created['id']}", {"remark": 1.9}), 400, 40003)
+    assert Intent.objects.get(id=created["id"]).remark is None
+
+
+@pytest.mark.django_db
+def test_a_user_without_gender_or_avatar_answers_empty_strings_the_schema_allows(api):
+    user = User.objects.create_user("plain-user", "plain-pass-1")
+    data = assert_accounts_ok(api.get("/api/v1/users/profile", HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user)}"))
+    assert (data["user"]["gender"], data["user"]["avatar_url"]) == ("", "")
+    schemas = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"]
+    user_schema = schemas["User"]["properties"]
+    assert "format" not in user_schema["avatar_url"]
+    gender_refs = {item.get("$ref", "").rsplit("/", 1)[-1] for item in user_schema["gender"].get("oneOf", [])}
+    assert "BlankEnum" in gender_refs
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("name", ["page", "pageSize"])
+def test_an_empty_page_or_page_size_in_the_admin_search_is_400(api, name):
+    staff = User.objects.create_user("op", "op-pass-123", is_staff=True)
+    response = api.get(f"/api/v1/admin/users/search?{name}=", HTTP_AUTHORIZATION=f"Bearer {token_issue(user=staff)}")
+    assert_accounts_error(response, 400)
+
+
+@pytest.mark.django_db
+def test_login_declares_its_401_403_and_404():
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"]["/api/v1/auth/login"]["post"]
+    assert {"401", "403", "404"} <= set(operation["responses"])
