@@ -11,13 +11,13 @@ The per-request cost is one primary-key lookup: the user row is read fresh on
 every request (no cache that could lag behind a deactivation), and the token's
 `ver` claim is compared with the row's `token_version`.
 """
-from django.contrib.auth import get_user_model
 from rest_framework import authentication
 from rest_framework.exceptions import AuthenticationFailed, PermissionDenied
 from rest_framework_simplejwt.exceptions import ExpiredTokenError, TokenError
 from rest_framework_simplejwt.settings import api_settings as jwt_settings
 from rest_framework_simplejwt.tokens import AccessToken
 
+from accounts.selectors import user_get_for_request
 from accounts.tokens import TOKEN_VERSION_CLAIM
 from core.logging import set_caller
 
@@ -46,7 +46,7 @@ class JWTAuthentication(authentication.BaseAuthentication):
         # Only a correctly signed token gets here, but its claims are still checked for shape.
         if isinstance(user_id, bool) or not isinstance(user_id, (int, str)) or not str(user_id).isdigit():
             raise AuthenticationFailed("无效的认证token")
-        user = get_user_model().objects.filter(pk=int(user_id)).first()
+        user = user_get_for_request(user_id=int(user_id))
         if user is None:
             raise AuthenticationFailed(self.missing_user_message)
         if not user.is_active:

@@ -110,8 +110,6 @@ def load_intents(reload):
                 """,
                 [app_pks, have + 1, INTENTS],
             )
-        with connection.cursor() as cursor:
-            cursor.execute(f"ANALYZE {Intent._meta.db_table}")
     app = PartnerApp.objects.get(app_id="bench_app_00")
     ids = Intent.objects.filter(app=app).order_by("-created_at").values_list("id", flat=True)[:20000]
     (DATA / "intent_ids.txt").write_text("\n".join(ids) + "\n")
@@ -143,7 +141,17 @@ def load_presence():
         if start % 100_000 == 0:
             pipe.execute()
     pipe.execute()
-    print(f"load:   {client.zcard(key):,} members in {key}")
+    # Installs that are online have already been seen today: their day mark is set, as
+    # in the steady state (a heartbeat then writes no SQL). See docs/performance.md.
+    day_key = cache.make_key(f"presence:seen:{timezone.localdate().isoformat()}")
+    client.delete(day_key)
+    for start in range(0, INSTALLS_ONLINE, 10_000):
+        pipe.sadd(day_key, *[f"inst_{n:07d}" for n in range(start, start + 10_000)])
+        if start % 100_000 == 0:
+            pipe.execute()
+    pipe.expire(day_key, 2 * 86400)
+    pipe.execute()
+    print(f"load:   {client.zcard(key):,} members in {key}, {client.scard(day_key):,} in {day_key}")
 
 
 @step("7 days of minute snapshots")
@@ -203,10 +211,19 @@ def load_daily_actives(reload):
             f"""INSERT INTO {DailyCityCount._meta.db_table} (day, city, count)
                 SELECT day, city, count(*) FROM {table}
                 WHERE day BETWEEN %s AND %s AND city <> '' GROUP BY day, city""", [first, today])
-    with connection.cursor() as cursor:
-        cursor.execute(f"ANALYZE {table}")
     # The DAU selector caches per-day entries under the count rows' version; start cold.
     cache.clear()
+
+
+@step("VACUUM ANALYZE")
+def vacuum():
+    # The steady state autovacuum keeps: statistics, and a visibility map that lets
+    # counts run as index-only scans instead of visiting every heap page.
+    from analytics.models import DailyActive
+
+    with connection.cursor() as cursor:
+        for model in (Intent, DailyActive, PresenceSnapshot):
+            cursor.execute(f"VACUUM ANALYZE {model._meta.db_table}")
 
 
 def main():
@@ -221,6 +238,7 @@ def main():
     load_users()
     load_snapshots()
     load_daily_actives(args.reload)
+    vacuum()
     load_presence()  # last: "online" is measured from now
 
 

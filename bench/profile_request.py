@@ -90,12 +90,19 @@ def main():
     parser.add_argument("-n", type=int, default=200, help="requests to profile (default 200)")
     parser.add_argument("--sort", default="cumulative", help="pstats sort key (default cumulative)")
     parser.add_argument("--top", type=int, default=35)
+    parser.add_argument("--time-only", action="store_true", help="no profiler: the plain mean time per request")
     args = parser.parse_args()
     make = scenario_requests(args.scenario)
     client = Client(REMOTE_ADDR="127.0.0.1", HTTP_HOST="127.0.0.1")
     for _ in range(5):
         response = make(client)
     print("status", response.status_code, "bytes", len(response.content))
+    if args.time_only:
+        started = time.perf_counter()
+        for _ in range(args.n):
+            make(client)
+        print(f"{args.scenario}: {(time.perf_counter() - started) / args.n * 1000:.2f} ms per request (n={args.n})")
+        return
     profile = cProfile.Profile()
     started = time.perf_counter()
     profile.enable()
