@@ -14,6 +14,7 @@ from rest_framework import serializers
 from accounts.constants import BATCH_MAX_USERS
 from accounts.errors import Msg, all_errors
 from accounts.models import User
+from core.serializer_fields import QueryIntegerField, StrictCharField, StrictEmailField
 from core.timeutil import isoformat_z
 
 USERNAME_MAX = 150
@@ -63,15 +64,15 @@ def _validate_phone(value):
 
 
 class RegisterInput(serializers.Serializer):
-    username = serializers.CharField(max_length=USERNAME_MAX, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED))
-    password = serializers.CharField(trim_whitespace=False, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED))
-    nickname = serializers.CharField(
+    username = StrictCharField(max_length=USERNAME_MAX, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED))
+    password = StrictCharField(trim_whitespace=False, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED))
+    nickname = StrictCharField(
         max_length=64, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.NICKNAME_INVALID)
     )
-    email = serializers.EmailField(
+    email = StrictEmailField(
         max_length=254, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.EMAIL_INVALID)
     )
-    phone = serializers.CharField(
+    phone = StrictCharField(
         max_length=21, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.PHONE_INVALID)
     )
 
@@ -95,8 +96,8 @@ class RegisterInput(serializers.Serializer):
 
 
 class LoginInput(serializers.Serializer):
-    username = serializers.CharField(max_length=254, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED))
-    password = serializers.CharField(
+    username = StrictCharField(max_length=254, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED))
+    password = StrictCharField(
         trim_whitespace=False, max_length=PASSWORD_MAX, error_messages=all_errors(Msg.CREDENTIALS_REQUIRED)
     )
 
@@ -104,10 +105,10 @@ class LoginInput(serializers.Serializer):
 class ProfileUpdateInput(serializers.Serializer):
     """002's six fields; anything else in the body is ignored. Empty or null clears a field."""
 
-    nickname = serializers.CharField(
+    nickname = StrictCharField(
         max_length=64, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.NICKNAME_INVALID)
     )
-    avatar = serializers.CharField(
+    avatar = StrictCharField(
         max_length=500, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.AVATAR_INVALID)
     )
     gender = serializers.ChoiceField(
@@ -117,10 +118,10 @@ class ProfileUpdateInput(serializers.Serializer):
     birthday = serializers.DateField(
         input_formats=["%Y-%m-%d"], required=False, allow_null=True, error_messages=all_errors(Msg.BIRTHDAY_INVALID)
     )
-    phone = serializers.CharField(
+    phone = StrictCharField(
         max_length=21, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.PHONE_INVALID)
     )
-    email = serializers.EmailField(
+    email = StrictEmailField(
         max_length=254, required=False, allow_blank=True, allow_null=True, error_messages=all_errors(Msg.EMAIL_INVALID)
     )
 
@@ -166,13 +167,6 @@ class ProfileUpdateInput(serializers.Serializer):
         return data
 
 
-class _QueryIntegerField(serializers.IntegerField):
-    """An integer query parameter: `pageSize=` (empty) is invalid, not silently the default (DRF's form habit)."""
-
-    def get_value(self, dictionary):
-        return dictionary.get(self.field_name, serializers.empty)
-
-
 class UserSearchInput(serializers.Serializer):
     keyword = serializers.CharField(
         max_length=100, required=False, allow_blank=True, error_messages=all_errors(Msg.KEYWORD_INVALID)
@@ -180,10 +174,10 @@ class UserSearchInput(serializers.Serializer):
     userType = serializers.ChoiceField(
         choices=User.UserType.values, required=False, allow_blank=True, error_messages=all_errors(Msg.USER_TYPE_INVALID)
     )
-    page = _QueryIntegerField(min_value=1, max_value=1_000_000, required=False, default=1,
-                              error_messages=all_errors(Msg.PAGE_INVALID))
-    pageSize = _QueryIntegerField(min_value=1, max_value=100, required=False, default=10,
-                                  error_messages=all_errors(Msg.PAGE_SIZE_INVALID))
+    page = QueryIntegerField(min_value=1, max_value=1_000_000, required=False, default=1,
+                             error_messages=all_errors(Msg.PAGE_INVALID))
+    pageSize = QueryIntegerField(min_value=1, max_value=100, required=False, default=10,
+                                 error_messages=all_errors(Msg.PAGE_SIZE_INVALID))
 
 
 class _UserIdField(serializers.IntegerField):

@@ -18,6 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core.serializer_fields import QueryIntegerField
 from presence.errors import PresenceError, presence_error
 from presence.selectors import INTERVALS
 
@@ -89,7 +90,7 @@ class OnlineCountQuery(serializers.Serializer):
     def get_fields(self):
         low, high = settings.PRESENCE_MIN_WINDOW, settings.PRESENCE_MAX_WINDOW
         return {
-            "windowSeconds": serializers.IntegerField(
+            "windowSeconds": QueryIntegerField(
                 required=False,
                 default=settings.PRESENCE_DEFAULT_WINDOW,
                 min_value=low,

@@ -10,6 +10,7 @@ from decimal import Decimal
 from django.core.validators import URLValidator
 from rest_framework import serializers
 
+from core.serializer_fields import StrictCharField, StrictIntegerField
 from procurement.errors import IntentReason
 from procurement.models import IntentStatus, Platform
 from procurement.wire import INTENT_COLUMNS
@@ -21,28 +22,6 @@ MAX_QUANTITY = 2_147_483_647
 def _price_positive(value):
     if value is not None and value <= Decimal("0"):
         raise serializers.ValidationError(IntentReason.PRICE_NOT_POSITIVE.value, code="min_value")
-
-
-class StrictCharField(serializers.CharField):
-    """A JSON string only: DRF's CharField would also take 12 or 1.5 and store "12" (contract §2: a wrong type is 40003)."""
-
-    default_error_messages = {"invalid_type": "必须是字符串"}
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid_type")
-        return super().to_internal_value(data)
-
-
-class StrictIntegerField(serializers.IntegerField):
-    """A JSON integer only: not "5", 5.0 or true (DRF's IntegerField takes all three)."""
-
-    default_error_messages = {"invalid_type": "必须是整数"}
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or not isinstance(data, int):
-            self.fail("invalid_type")
-        return super().to_internal_value(data)
 
 
 class _IntentFields(serializers.Serializer):
