@@ -8,7 +8,7 @@ from accounts.tokens import token_issue
 from procurement import services as procurement_services
 from procurement.models import Intent
 from tests.procurement.conftest import SEED_INTENT, SignedClient
-from tests.support.assertions import assert_accounts_error, assert_accounts_ok, assert_partner_error
+from tests.support.assertions import assert_accounts_error, assert_accounts_ok, assert_partner_error, assert_plain_error
 
 
 @pytest.fixture
@@ -64,3 +64,36 @@ def test_an_empty_page_or_page_size_in_the_admin_search_is_400(api, name):
 def test_login_declares_its_401_403_and_404():
     operation = SchemaGenerator().get_schema(request=None, public=True)["paths"]["/api/v1/auth/login"]["post"]
     assert {"401", "403", "404"} <= set(operation["responses"])
+
+
+@pytest.mark.django_db
+def test_an_empty_window_in_the_online_count_is_a_validation_error(api):
+    user = User.objects.create_user("window-user", "window-pass-1")
+    response = api.get("/api/v1/presence/online-count?windowSeconds=", HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user)}")
+    assert_plain_error(response, 400, "VALIDATION_ERROR")
+
+
+@pytest.mark.parametrize("body", [b"[" * 1500 + b"]" * 1500, b'{"a":' * 1500 + b"1" + b"}" * 1500])
+def test_json_nested_past_the_recursion_limit_is_400_not_500(signed, body):
+    assert_partner_error(signed.post("/api/v1/intents", body), 400, 40003)
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("field, value", [
+    ("nickname", 3.803437737510045e16), ("username", 12345678), ("password", 1234567), ("phone", 13800000000),
+    ("email", 5), ("nickname", True),
+])
+def test_a_number_where_registration_takes_a_string_is_400_and_creates_no_user(api, field, value):
+    body = {"username": "new-user", "password": "new-pass-1", field: value}
+    assert_accounts_error(api.post("/api/v1/auth/register", body, format="json"), 400)
+    assert not User.objects.exists()
+
+
+@pytest.mark.django_db
+def test_a_number_in_a_profile_update_changes_nothing(api):
+    user = User.objects.create_user("num-user", "num-pass-1", nickname="keep")
+    response = api.put("/api/v1/users/profile", {"nickname": 42}, format="json",
+                       HTTP_AUTHORIZATION=f"Bearer {token_issue(user=user)}")
+    assert_accounts_error(response, 400)
+    user.refresh_from_db()
+    assert user.nickname == "keep"
