@@ -365,6 +365,10 @@ SPECTACULAR_SETTINGS = {
     # Several apps have a field named "status": give each choice set its own schema name.
     "ENUM_NAME_OVERRIDES": {
         "IntentStatusEnum": "procurement.models.IntentStatus",
+        "UserStatusEnum": "accounts.models.User.Status",
+        "HealthyStatusEnum": ["healthy"],
+        "UnhealthyStatusEnum": ["degraded", "unhealthy"],
+        "PresenceHealthStatusEnum": ["ok"],
     },
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
@@ -377,6 +381,10 @@ if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=False)
     SECURE_HSTS_SECONDS = env.int("SECURE_HSTS_SECONDS", default=0)
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
+    SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
+    # With SECURE_SSL_REDIRECT on, probes that speak plain HTTP to the process still reach health.
+    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^api/v1/health$", r"^api/v1/presence/health$"]
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 
