@@ -324,7 +324,10 @@ class Mix:
                                "productUrl": f"https://jd.com/{self.tag}/{w}/{n}", "price": "9.90"}).encode()
             return "POST", "/api/v1/intents", body, self._signed("POST", "/api/v1/intents", body), None
         if action == "intent_get":
-            target = f"/api/v1/intents/{self.intents[n % len(self.intents)]}" if self.intents else "/api/v1/intents?pageSize=5"
+            # Targets differ per client: two clients signing the same GET in the same millisecond
+            # would send one signature twice, which the service rightly refuses as a replay.
+            target = (f"/api/v1/intents/{self.intents[n % len(self.intents)]}" if self.intents
+                      else f"/api/v1/intents?pageSize=5&filter[userId]={self.tag}-{w}")
             return "GET", target, None, self._signed("GET", target), None
         if action == "profile":
             return "GET", "/api/v1/users/profile", None, self.bearer, None
