@@ -72,8 +72,11 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
             load = ThreadLoad(host, port, creds, clients, tag="fault")
             load.start()
 
+            marks: list[tuple[float, str]] = []
+
             def hold(name):
                 load.phase = name
+                marks.append((time.time(), name))
                 time.sleep(phase_seconds / 2)
                 report["health"][name] = _health(host, port)
                 time.sleep(phase_seconds / 2)
@@ -82,6 +85,7 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
                 # Requests already in flight when a server goes away or comes back are tagged
                 # with the transition, judged for problems only (no 500, styled bodies).
                 load.phase = name
+                marks.append((time.time(), name))
                 action()
                 time.sleep(SETTLE_SECONDS)
 
@@ -89,6 +93,7 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
             switch("redis_stopping", redis.stop)
             hold("redis_down")
             load.phase = "redis_recovering"
+            marks.append((time.time(), "redis_recovering"))
             redis.start()
             report["recovery_seconds"]["redis"] = round(wait_for(host, port, "/api/v1/health", 200, recovery_timeout), 2)
             time.sleep(SETTLE_SECONDS)
@@ -96,14 +101,17 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
             switch("pg_stopping", pg.stop)
             hold("pg_down")
             load.phase = "pg_recovering"
+            marks.append((time.time(), "pg_recovering"))
             pg.start()
             report["recovery_seconds"]["postgresql"] = round(wait_for(host, port, "/api/v1/health", 200, recovery_timeout), 2)
             time.sleep(SETTLE_SECONDS)
             hold("pg_back")
             load.stop()
+            report["log_events"] = _log_events(_process.log, marks)
         tally = load.tally
         report["counts"] = tally.by_phase()
         report["problems"] = tally.problems
+        report["error_samples"] = tally.samples
         report["requests"] = sum(tally.counts.values())
         stored_events = stored_ids(pg.url, "analytics_event", "event_id", tally.events_acked)
         stored_intents = stored_ids(pg.url, "procurement_intent", "id", tally.intents_acked)
@@ -116,6 +124,28 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
     finally:
         redis.stop()
         pg.destroy()
+
+
+def _log_events(log, marks) -> dict:
+    """What an operator's log shows in each phase: (level, event) counts, stack traces counted."""
+    from datetime import datetime
+
+    log.seek(0)
+    found: dict = {}
+    for line in log.read().decode(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+            at = datetime.fromisoformat(entry["ts"].replace("Z", "+00:00")).timestamp()
+        except (ValueError, KeyError, TypeError):
+            continue
+        phase = "before"
+        for started, name in marks:
+            if at >= started:
+                phase = name
+        key = f"{entry.get('level')} {entry.get('event')}" + (" (with stack trace)" if "exc_info" in entry else "")
+        found.setdefault(phase, {}).setdefault(key, 0)
+        found[phase][key] += 1
+    return found
 
 
 def violations(report: dict) -> list[str]:

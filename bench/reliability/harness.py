@@ -381,12 +381,15 @@ class Tally:
         self.events_acked: list[str] = []
         self.intents_acked: list[str] = []
         self.latencies: list[float] = []
+        self.samples: dict[str, str] = {}  # the first error body per (phase, action, status)
 
     def add(self, phase: str, action: str, path: str, status: int, raw: bytes, extra, elapsed: float):
         problem = judge(path, status, raw)
         with self.lock:
             self.counts[(phase, action, status)] += 1
             self.latencies.append(elapsed)
+            if status >= 400 and f"{phase} {action} {status}" not in self.samples:
+                self.samples[f"{phase} {action} {status}"] = raw.decode(errors="replace")[:300]
             if problem and len(self.problems) < 200:
                 self.problems.append(f"[{phase}] {action} {path}: {problem}")
             if action == "events" and status == 200:
