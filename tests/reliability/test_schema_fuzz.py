@@ -7,6 +7,7 @@ body); invalid input is refused with a 4xx.
 The CI run is bounded and derandomized (the same cases every run); the long run
 raises FUZZ_EXAMPLES and drops the fixed seed (docs/reliability.md).
 """
+import json
 import os
 
 from django.core.signals import request_finished, request_started
@@ -25,6 +26,8 @@ from tests.reliability.fuzz import NEGATIVE_CHECKS, POSITIVE_CHECKS, Credentials
 
 EXAMPLES = int(os.environ.get("FUZZ_EXAMPLES", "25"))
 DERANDOMIZE = os.environ.get("FUZZ_RANDOM", "") == ""
+# Optional: append one JSON line per operation and mode (requests sent, statuses) to this file.
+REPORT = os.environ.get("FUZZ_REPORT", "")
 
 
 def _operations():
@@ -95,4 +98,9 @@ def test_every_operation_answers_within_its_schema(label, mode, sender, wsgi_app
         # No parameters and no body (the health probes): there is nothing to make invalid.
         assert mode is GenerationMode.NEGATIVE and not operation.definition.raw.get("parameters")
         return
+    finally:
+        if REPORT:
+            with open(REPORT, "a", encoding="utf-8") as out:
+                out.write(json.dumps({"operation": label, "mode": str(mode), "sent": sender.sent,
+                                      "statuses": sender.statuses}) + "\n")
     assert sender.sent >= 1
