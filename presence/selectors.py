@@ -1,11 +1,13 @@
 """Presence reads: the online count and the snapshot history (contract §7)."""
 from __future__ import annotations
 
+from collections import OrderedDict
 from datetime import UTC, datetime
 import logging
+import threading
 
 from django.db import connections
-from django.db.models import BigIntegerField, Count, Func, Sum
+from django.db.models import BigIntegerField, Count, Func, Max, Sum
 
 from core.exceptions import ServiceUnavailable
 from core.timeutil import isoformat_z
@@ -59,6 +61,13 @@ def rounded_mean(total: int, n: int) -> int:
     return (2 * total + n) // (2 * n)
 
 
+# Answers this process computed, by (range, interval, snapshot count, latest minute);
+# least recently used first. A week at 1m is about 2 MB of dicts.
+HISTORY_ANSWERS_KEPT = 8
+_history_answers: OrderedDict = OrderedDict()
+_history_lock = threading.Lock()
+
+
 def online_history(*, start: datetime, end: datetime, interval: str) -> dict:
     """
     The snapshots between `start` and `end` in buckets of `interval`.
@@ -70,11 +79,30 @@ def online_history(*, start: datetime, end: datetime, interval: str) -> dict:
     """
     step = INTERVALS[interval]
     aligned_start, aligned_end = floor_to(start, step), ceil_to(end, step)
+    in_range = PresenceSnapshot.objects.filter(minute__gte=aligned_start, minute__lt=aligned_end)
+    # Snapshots are written once and never change, so the answer for a range is fixed
+    # until a snapshot is added to it: the range's count and latest minute, in one
+    # aggregate with their sum, says whether the answer this process kept still holds.
+    state = in_range.aggregate(n=Count("id"), latest=Max("minute"), total=Sum("count"))
+    key = (aligned_start, aligned_end, interval, state["n"], state["latest"], state["total"])
+    with _history_lock:
+        kept = _history_answers.get(key)
+        if kept is not None:
+            _history_answers.move_to_end(key)
+            return kept
+    answer = _history_answer(in_range, aligned_start, aligned_end, step, interval)
+    with _history_lock:
+        _history_answers[key] = answer
+        while len(_history_answers) > HISTORY_ANSWERS_KEPT:
+            _history_answers.popitem(last=False)
+    return answer
+
+
+def _history_answer(in_range, aligned_start: datetime, aligned_end: datetime, step: int, interval: str) -> dict:
     # Bucketing and sums happen in SQL on whole Unix seconds: a week at 1m is 10,080
     # rows, and parsing that many timestamps in Python cost ~100 ms per request.
     buckets = (
-        PresenceSnapshot.objects.filter(minute__gte=aligned_start, minute__lt=aligned_end)
-        .annotate(bucket=UnixSeconds("minute") / step * step)
+        in_range.annotate(bucket=UnixSeconds("minute") / step * step)
         .values("bucket")
         .annotate(total=Sum("count"), n=Count("id"))
         .order_by("bucket")

@@ -61,9 +61,22 @@ def test_snapshots_outside_the_aligned_range_are_not_read(db):
     assert result["data"] == [{"ts": iso(0), "count": 130}]  # (100 + 159) / 2 = 129.5
 
 
-def test_history_is_one_query(db, django_assert_num_queries):
+def test_history_is_two_queries_then_one_while_no_snapshot_is_added(db, django_assert_num_queries):
+    start, end = BASE, BASE + timedelta(days=31)
+    PresenceSnapshot.objects.create(minute=BASE, count=10, window_seconds=180, taken_at=BASE)
+    with django_assert_num_queries(2):
+        first = online_history(start=start, end=end, interval="1m")
     with django_assert_num_queries(1):
-        online_history(start=BASE, end=BASE + timedelta(days=31), interval="1m")
+        assert online_history(start=start, end=end, interval="1m") == first
+
+
+def test_a_kept_history_answer_is_not_reused_once_a_snapshot_is_added(db):
+    start, end = BASE, BASE + timedelta(hours=1)
+    PresenceSnapshot.objects.create(minute=BASE, count=10, window_seconds=180, taken_at=BASE)
+    assert online_history(start=start, end=end, interval="5m")["data"] == [{"ts": "2026-01-01T10:00:00.000Z", "count": 10}]
+    later = BASE + timedelta(minutes=1)
+    PresenceSnapshot.objects.create(minute=later, count=21, window_seconds=180, taken_at=later)
+    assert online_history(start=start, end=end, interval="5m")["data"] == [{"ts": "2026-01-01T10:00:00.000Z", "count": 16}]
 
 
 @pytest.mark.parametrize(("total", "n", "mean"), [(5, 2, 3), (7, 2, 4), (10, 4, 3), (9, 4, 2), (0, 3, 0), (1, 3, 0), (2, 3, 1)])
