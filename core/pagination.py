@@ -15,6 +15,7 @@ import math
 
 from core.fields import parse_fields
 from core.filters import apply_filters, apply_sort, invalid, refuse_unknown_params
+from core.listcounts import cached_total
 
 PAGE_PARAMS = {"page", "pageSize", "sortBy", "sortOrder", "fields"}
 
@@ -64,8 +65,12 @@ class PartnerListQuery:
             parameters.append(OpenApiParameter(name, str, description=description))
         return parameters
 
-    def run(self, params, queryset, to_wire: Callable[[dict, Sequence[str]], dict]) -> dict:
-        """The page body `{items, total, page, pageSize, totalPages}` for these query params."""
+    def run(self, params, queryset, to_wire: Callable[[dict, Sequence[str]], dict],
+            count_scope: str | None = None) -> dict:
+        """
+        The page body `{items, total, page, pageSize, totalPages}` for these query params.
+        With `count_scope`, totals are remembered until a write to the scope (core.listcounts).
+        """
         refuse_unknown_params(params, self.allowed_params())
         page = parse_positive_int(params, "page", 1)
         page_size = parse_positive_int(params, "pageSize", self.default_page_size, self.max_page_size)
@@ -73,7 +78,8 @@ class PartnerListQuery:
         queryset = apply_filters(self.filterset_class, params, queryset)
         queryset = apply_sort(params, queryset, self.sort_fields, self.default_sort)
 
-        total = queryset.count()
+        filters = [(name, value) for name, value in params.items() if name not in PAGE_PARAMS]
+        total = cached_total(count_scope, filters, queryset.count)
         offset = (page - 1) * page_size
         items: list[dict] = []
         if offset < total:

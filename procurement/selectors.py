@@ -37,6 +37,11 @@ def partner_app_secret(*, app_id: str) -> str:
     return secretbox.decrypt(app.secret_encrypted)
 
 
+def intents_list_scope(*, app: PartnerApp) -> str:
+    """The scope under which list totals of this app's intents are remembered (core.listcounts)."""
+    return f"intents:{app.pk}"
+
+
 def intents_for_app(*, app: PartnerApp):
     """Every intent of one app (tenancy: never another app's)."""
     return Intent.objects.filter(app=app)

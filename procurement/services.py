@@ -11,13 +11,14 @@ from django.db import IntegrityError, transaction
 from core import secretbox
 from core.codes import PartnerCode
 from core.exceptions import ServiceError
+from core.listcounts import list_changed
 from core.partner_auth import credentials_cache
 from core.timeutil import utc_now
 from procurement.errors import IntentReason
 from procurement.models import (
     ACTIVE_STATUSES, STATUS_MOVES, Intent, IntentStatus, PartnerApp, generate_app_id, parse_ip_whitelist, url_digest,
 )
-from procurement.selectors import intent_get
+from procurement.selectors import intent_get, intents_list_scope
 
 logger = logging.getLogger("procurement")
 
@@ -134,6 +135,7 @@ def intent_create(*, app: PartnerApp, user_id: str, platform: str, product_url: 
         if existing:
             raise _duplicate_error(existing)
         raise
+    list_changed(intents_list_scope(app=app))
     logger.info("intents.create", extra={"app_id": app.app_id, "intent_id": intent.id})
     return intent
 
@@ -182,6 +184,7 @@ def intent_update(*, app: PartnerApp, intent_id: str, changes: dict) -> Intent:
             if existing:
                 raise _duplicate_error(existing)
             raise
+        list_changed(intents_list_scope(app=app))
     logger.info("intents.update", extra={"app_id": app.app_id, "intent_id": intent.id,
                                          "status_from": current, "status_to": intent.status})
     return intent
@@ -192,4 +195,5 @@ def intent_delete(*, app: PartnerApp, intent_id: str) -> None:
     deleted, _ = Intent.objects.filter(app=app, pk=intent_id).delete()
     if not deleted:
         raise ServiceError(PartnerCode.NOT_FOUND.message, code=PartnerCode.NOT_FOUND, status=404)
+    list_changed(intents_list_scope(app=app))
     logger.info("intents.delete", extra={"app_id": app.app_id, "intent_id": intent_id})

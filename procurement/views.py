@@ -57,7 +57,8 @@ class IntentListCreateView(PartnerAPIView):
     )
     def get(self, request):
         queryset = selectors.intents_for_app(app=self.app)
-        return Response(INTENT_LIST_QUERY.run(request.query_params, queryset, intent_row_to_wire))
+        scope = selectors.intents_list_scope(app=self.app)
+        return Response(INTENT_LIST_QUERY.run(request.query_params, queryset, intent_row_to_wire, count_scope=scope))
 
     @extend_schema(
         operation_id="intents_create",

@@ -305,9 +305,9 @@ def test_a_replay_store_that_is_down_lets_signed_requests_through_and_logs_it(si
 
 def test_cached_credentials_save_the_app_query(signed, settings, django_assert_num_queries):
     settings.PARTNER_CREDENTIALS_CACHE_SECONDS = 5
-    assert_partner_ok(signed.get("/api/v1/intents?fields=id"))
-    with django_assert_num_queries(1):  # the count only: the list is empty
-        assert_partner_ok(signed.get("/api/v1/intents?fields=id"))
+    assert_partner_error(signed.get("/api/v1/intents/intent_000000000000000000000000"), 404, 40401)
+    with django_assert_num_queries(1):  # the intent lookup only: no query for the app
+        assert_partner_error(signed.get("/api/v1/intents/intent_000000000000000000000000"), 404, 40401)
 
 
 def test_a_change_behind_the_services_back_takes_effect_when_the_cache_expires(signed, partner_app, settings):
