@@ -243,14 +243,10 @@ def _record_sightings(sightings: list[Sighting]) -> None:
                     city_fills[(day, row["city"])].append(install_id)
         # Rows that existed without a location take the first one named: only
         # the rows this UPDATE really changed move into the counts.
-        for (day, province), ids in sorted(province_fills.items()):
-            moved = DailyActive.objects.filter(day=day, province="", install_id__in=sorted(ids)).update(province=province)
-            if moved:
-                provinces[(day, province)] += moved
-        for (day, city), ids in sorted(city_fills.items()):
-            moved = DailyActive.objects.filter(day=day, city="", install_id__in=sorted(ids)).update(city=city)
-            if moved:
-                cities[(day, city)] += moved
+        for (day, province) in _fill_places("province", province_fills):
+            provinces[(day, province)] += 1
+        for (day, city) in _fill_places("city", city_fills):
+            cities[(day, city)] += 1
         # Every day whose counts changed gets its version moved (a +0 total for a
         # day where only places moved), which retires the cached DAU maps of that day.
         changed_days = set(totals) | {day for day, _ in provinces} | {day for day, _ in cities}
@@ -290,6 +286,40 @@ def _insert_actives(candidates: dict[tuple[date, str], dict]) -> set[tuple[date,
             for day, install_id in cursor.fetchall():
                 created.add((day if isinstance(day, date) else date.fromisoformat(day), install_id))
     return created
+
+
+def _fill_places(column: str, fills: dict[tuple[date, str], list[str]]) -> list[tuple[date, str]]:
+    """
+    Set `column` on existing DailyActive rows where it is still empty, in one
+    UPDATE ... FROM a VALUES list per chunk (PostgreSQL and SQLite 3.33+), and
+    return (day, place) for each row it changed. Rows that already have a place
+    match nothing, so a batch of known installs costs one statement, not one
+    per place.
+    """
+    rows = sorted((day, install_id, place) for (day, place), ids in fills.items() for install_id in ids)
+    if not rows:
+        return []
+    ops = connection.ops
+    table = ops.quote_name(DailyActive._meta.db_table)
+    changed: list[tuple[date, str]] = []
+    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
+        chunk = rows[start:start + _ROWS_PER_STATEMENT]
+        params = []
+        for day, install_id, place in chunk:
+            params.extend([ops.adapt_datefield_value(day), install_id, place])
+        day_cast = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
+        values = ", ".join([f"({day_cast}, %s, %s)"] * len(chunk))
+        sql = (
+            f"WITH fill(day, install_id, place) AS (VALUES {values}) "
+            f"UPDATE {table} SET {column} = fill.place FROM fill "
+            f"WHERE {table}.day = fill.day AND {table}.install_id = fill.install_id AND {table}.{column} = '' "
+            f"RETURNING {table}.day, {table}.{column}"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+            for day, place in cursor.fetchall():
+                changed.append((day if isinstance(day, date) else date.fromisoformat(day), place))
+    return changed
 
 
 def _increment(model, key_columns: list[str], deltas: dict[tuple, int], *, bump_version: bool = False) -> None:
