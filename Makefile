@@ -31,7 +31,7 @@ test: install-dev
 ## make serve: production-style gunicorn (set DJANGO_ENV=production and DJANGO_SECRET_KEY first)
 serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput
-	$(BIN)/gunicorn config.wsgi -c gunicorn.conf.py
+	MALLOC_ARENA_MAX=2 $(BIN)/gunicorn config.wsgi -c gunicorn.conf.py
 
 ## make bench: the benchmark (PostgreSQL, Redis, gunicorn, wrk) -> bench/results/latest.md
 bench: install-dev

@@ -64,7 +64,20 @@ def scenario_requests(name):
 
     counter = iter(range(10**9))
 
+    def events(client):
+        now = int(time.time())
+        batch = next(counter)
+        events = [
+            {"eventName": "app_session_start", "installId": f"evt_{random.randrange(2 * 10**6):07d}",
+             "eventId": f"{os.getpid()}_{batch}_{i}", "clientTs": now - random.randrange(60),
+             "properties": {"os": "iOS", "province": "广东省", "city": "深圳市"}}
+            for i in range(100)
+        ]
+        return client.post("/api/v1/analytics/events", {"events": events}, content_type="application/json",
+                           HTTP_X_FORWARDED_FOR=f"10.0.{batch % 250}.{batch % 200 + 1}")
+
     table = {
+        "events": events,
         "floor": lambda c: c.get("/bench/floor"),
         "health": lambda c: c.get("/api/v1/health"),
         "heartbeat": lambda c: bearer(c, "POST", "/api/v1/presence/heartbeat",

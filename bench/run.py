@@ -46,6 +46,9 @@ BENCH_ENV = {
     "REDIS_URL": "redis://127.0.0.1:6379/9",
     "BENCH_FLOOR": "true",
     "LOG_LEVEL": "WARNING",
+    # As the Dockerfile and `make serve` run it: glibc's per-thread malloc arenas
+    # otherwise grow each gthread worker by hundreds of MB of fragmentation.
+    "MALLOC_ARENA_MAX": "2",
     "PRESENCE_SNAPSHOTS_AUTOSTART": "false",
     # wrk sends every request from 127.0.0.1; the event script spreads clients over
     # X-Forwarded-For so the per-IP event limit runs without refusing the load.
