@@ -197,7 +197,8 @@ def seed(env: dict) -> dict:
 def gunicorn(env: dict, workers: int = 2, threads: int = 4):
     """The service as production runs it (gthread), on a free port; yields (host, port, process)."""
     port = free_port()
-    env = {**env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers),
+    # MALLOC_ARENA_MAX=2 as `make serve` and the Docker image run it (docs/operations.md).
+    env = {"MALLOC_ARENA_MAX": "2", **env, "GUNICORN_BIND": f"127.0.0.1:{port}", "GUNICORN_WORKERS": str(workers),
            "GUNICORN_THREADS": str(threads)}
     log = tempfile.TemporaryFile()
     process = subprocess.Popen([PYTHON, "-m", "gunicorn", "config.wsgi", "-c", "gunicorn.conf.py"],
