@@ -13,6 +13,7 @@ from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 from accounts.models import StatusChangeBatch, User
 from accounts.services import user_batch_set_status
 from accounts.constants import BATCH_MAX_USERS
+from core.admin import ReadOnlyAdminMixin
 
 
 class UserCreationForm(BaseUserCreationForm):
@@ -83,7 +84,7 @@ class UserAdmin(DjangoUserAdmin):
 
 
 @admin.register(StatusChangeBatch)
-class StatusChangeBatchAdmin(admin.ModelAdmin):
+class StatusChangeBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     """The audit trail: read-only."""
 
     list_display = ("id", "created_at", "actor_label", "source", "status", "changed_count", "requested_count",
@@ -96,12 +97,3 @@ class StatusChangeBatchAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

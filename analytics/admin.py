@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
+from core.admin import ReadOnlyAdminMixin
 
 PREDEFINED_EVENT_NAMES = ["app_session_start", "app_session_end", "presence_heartbeat", "user_login", "user_logout"]
 
@@ -79,7 +80,7 @@ class EstimatedCountPaginator(Paginator):
 
 
 @admin.register(Event)
-class EventAdmin(admin.ModelAdmin):
+class EventAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     list_display = ["id", "event_name", "install_id", "user_id", "event_id", "client_ts", "received_at"]
     list_filter = [EventNameFilter, ReceivedDayFilter]
     # Exact install id only: it leads the (install_id, event_id) index; any other
@@ -89,15 +90,6 @@ class EventAdmin(admin.ModelAdmin):
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     list_per_page = 50
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DailyActive)
@@ -117,18 +109,9 @@ class DailyActiveAdmin(admin.ModelAdmin):
         return False
 
 
-class CountAdmin(admin.ModelAdmin):
+class CountAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     ordering = ["-day", "-count"]
     list_filter = ["day"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(DailyActiveCount)

@@ -41,3 +41,11 @@ def redis_url():
     if not settings.REDIS_URL:
         pytest.skip("needs REDIS_URL (the PostgreSQL + Redis mode of .ci/run)")
     return settings.REDIS_URL
+
+
+@pytest.fixture
+def document(api):
+    """The service's OpenAPI document, as /api/schema/ serves it."""
+    response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
+    assert response.status_code == 200
+    return response.json()

@@ -4,12 +4,6 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def document(api):
-    response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
-    assert response.status_code == 200
-    return response.json()
-
 
 def test_register_answers_201_in_the_accounts_envelope(document):
     operation = document["paths"]["/api/v1/auth/register"]["post"]

@@ -5,6 +5,7 @@ from rest_framework.test import APIClient
 
 from accounts.tokens import token_issue
 from presence.stores import get_store
+from tests.support.live import migrated_sqlite_with_user
 
 
 @pytest.fixture
@@ -49,20 +50,4 @@ def store(store_name):
 @pytest.fixture(scope="session")
 def migrated_sqlite(tmp_path_factory):
     """A migrated SQLite file with one user, for real processes: (path, that user's token)."""
-    import os
-    import subprocess
-    import sys
-
-    from tests.support.live import ROOT
-
-    path = str(tmp_path_factory.mktemp("presence-live") / "live.sqlite3")
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
-    env.update({"SQLITE_PATH": path, "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"})
-    manage = [sys.executable, "manage.py"]
-    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, capture_output=True)
-    script = (
-        "from django.contrib.auth import get_user_model; from accounts.tokens import token_issue; "
-        "print(token_issue(user=get_user_model().objects.create_user('live-user', 'pw-live-123')))"
-    )
-    done = subprocess.run([*manage, "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
-    return path, done.stdout.strip().splitlines()[-1]
+    return migrated_sqlite_with_user(tmp_path_factory.mktemp("presence-live"), "live-user")

@@ -4,12 +4,6 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def document(api):
-    response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
-    assert response.status_code == 200
-    return response.json()
-
 
 def test_presence_success_bodies_are_plain_and_errors_are_the_003_body(document):
     heartbeat = document["paths"]["/api/v1/presence/heartbeat"]["post"]

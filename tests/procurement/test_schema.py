@@ -4,12 +4,6 @@ import pytest
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def document(api):
-    response = api.get("/api/schema/", HTTP_ACCEPT="application/json")
-    assert response.status_code == 200
-    return response.json()
-
 
 def test_the_three_signature_headers_are_one_security_requirement(document):
     schemes = document["components"]["securitySchemes"]

@@ -70,3 +70,18 @@ def http(method: str, url: str, body: bytes | None = None, headers: dict | None 
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def migrated_sqlite_with_user(directory, username: str) -> tuple[str, str]:
+    """A migrated SQLite file in `directory` with one user, for real service processes: (path, the user's JWT)."""
+    path = os.path.join(str(directory), "live.sqlite3")
+    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
+    env.update({"SQLITE_PATH": path, "DJANGO_SETTINGS_MODULE": "config.settings", "LOG_LEVEL": "WARNING"})
+    manage = [sys.executable, "manage.py"]
+    subprocess.run([*manage, "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True, capture_output=True)
+    script = (
+        "from django.contrib.auth import get_user_model; from accounts.tokens import token_issue; "
+        f"print(token_issue(user=get_user_model().objects.create_user({username!r}, 'pw-live-123')))"
+    )
+    done = subprocess.run([*manage, "shell", "-c", script], cwd=ROOT, env=env, check=True, capture_output=True, text=True)
+    return path, done.stdout.strip().splitlines()[-1]
