@@ -8,6 +8,7 @@ output serializers here describe those dicts in the OpenAPI schema.
 from decimal import Decimal
 
 from django.core.validators import URLValidator
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.serializer_fields import StrictCharField, StrictIntegerField
@@ -24,6 +25,14 @@ def _price_positive(value):
         raise serializers.ValidationError(IntentReason.PRICE_NOT_POSITIVE.value, code="min_value")
 
 
+@extend_schema_field({
+    "oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d{0,10}(?:\.\d{0,2})?$"}],
+    "nullable": True,
+})
+class PriceField(serializers.DecimalField):
+    """A price as a JSON number (199.9) or a decimal string ("199.90"); the schema says both (found by fuzzing)."""
+
+
 class _IntentFields(serializers.Serializer):
     userId = StrictCharField(max_length=64)
     platform = serializers.ChoiceField(choices=Platform.choices)
@@ -34,7 +43,7 @@ class _IntentFields(serializers.Serializer):
         ],
     )
     title = StrictCharField(max_length=200, required=False, allow_null=True, allow_blank=True)
-    price = serializers.DecimalField(
+    price = PriceField(
         max_digits=12, decimal_places=2, required=False, allow_null=True, validators=[_price_positive],
         help_text='decimal > 0 with at most two places; a JSON number or a string ("199.00")',
     )

@@ -97,3 +97,11 @@ def test_a_number_in_a_profile_update_changes_nothing(api):
     assert_accounts_error(response, 400)
     user.refresh_from_db()
     assert user.nickname == "keep"
+
+
+def test_the_schema_declares_that_a_price_may_be_a_json_number(signed):
+    price = SchemaGenerator().get_schema(request=None, public=True)["components"]["schemas"][
+        "IntentCreateInputRequest"]["properties"]["price"]
+    assert [option["type"] for option in price["oneOf"]] == ["number", "string"] and price["nullable"] is True
+    created = signed.post("/api/v1/intents", {**SEED_INTENT, "price": 5})
+    assert created.status_code == 201 and created.json()["data"]["price"] == "5.00"
