@@ -40,7 +40,7 @@ EXPECTED = {
 }
 HEALTH_PATHS = ["/api/v1/health", "/health", "/api/v1/presence/health"]
 # Longer than any one request of the load takes, so that "down" and "back" hold only requests
-# that started after the change.
+# that started after the change and ended before the next one.
 SETTLE_SECONDS = 1.0
 
 
@@ -86,6 +86,7 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
                 # with the transition, judged for problems only (no 500, styled bodies).
                 load.phase = name
                 marks.append((time.time(), name))
+                time.sleep(SETTLE_SECONDS)  # requests of the phase before end before the server goes
                 action()
                 time.sleep(SETTLE_SECONDS)
 
@@ -94,6 +95,7 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
             hold("redis_down")
             load.phase = "redis_recovering"
             marks.append((time.time(), "redis_recovering"))
+            time.sleep(SETTLE_SECONDS)  # requests of the "down" phase end before the server returns
             redis.start()
             report["recovery_seconds"]["redis"] = round(wait_for(host, port, "/api/v1/health", 200, recovery_timeout), 2)
             time.sleep(SETTLE_SECONDS)
@@ -102,6 +104,7 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
             hold("pg_down")
             load.phase = "pg_recovering"
             marks.append((time.time(), "pg_recovering"))
+            time.sleep(SETTLE_SECONDS)  # requests of the "down" phase end before the server returns
             pg.start()
             report["recovery_seconds"]["postgresql"] = round(wait_for(host, port, "/api/v1/health", 200, recovery_timeout), 2)
             time.sleep(SETTLE_SECONDS)
