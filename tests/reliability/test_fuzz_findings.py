@@ -105,3 +105,18 @@ def test_the_schema_declares_that_a_price_may_be_a_json_number(signed):
     assert [option["type"] for option in price["oneOf"]] == ["number", "string"] and price["nullable"] is True
     created = signed.post("/api/v1/intents", {**SEED_INTENT, "price": 5})
     assert created.status_code == 201 and created.json()["data"]["price"] == "5.00"
+
+
+def test_a_string_over_its_limit_before_trimming_is_refused(signed):
+    body = assert_partner_error(signed.post("/api/v1/intents", {**SEED_INTENT, "userId": " " + "u" * 64}), 400, 40001)
+    assert body["data"]["field"] == "userId"
+    assert not Intent.objects.exists()
+
+
+def test_reading_one_intent_with_fields_is_declared_sparse(signed):
+    operation = SchemaGenerator().get_schema(request=None, public=True)["paths"]["/api/v1/intents/{intent_id}"]["get"]
+    data_ref = operation["responses"]["200"]["content"]["application/json"]["schema"]["properties"]["data"]["$ref"]
+    assert data_ref.endswith("/SparseIntentOutput")
+    created = signed.post("/api/v1/intents", SEED_INTENT).json()["data"]
+    assert signed.get(f"/api/v1/intents/{created['id']}?fields=createdAt").json()["data"] == {
+        "createdAt": created["createdAt"]}
