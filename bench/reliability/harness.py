@@ -30,6 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core.signing import compute_signature  # noqa: E402  (no Django needed)
+from tests.support.live import wait_until_listening  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -203,19 +204,12 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4):
     log = tempfile.TemporaryFile()
     process = subprocess.Popen([PYTHON, "-m", "gunicorn", "config.wsgi", "-c", "gunicorn.conf.py"],
                                cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+    def exit_output():
+        log.seek(0)
+        return log.read().decode(errors="replace")[-3000:]
+
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                log.seek(0)
-                raise RuntimeError("service exited: " + log.read().decode(errors="replace")[-3000:])
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("service did not start in 30 s")
-                time.sleep(0.1)
+        wait_until_listening(process, port, exit_output)
         process.log = log  # type: ignore[attr-defined]
         yield "127.0.0.1", port, process
     finally:

@@ -24,6 +24,21 @@ def closed_port() -> int:
     return free_port()
 
 
+def wait_until_listening(process, port: int, exit_output, timeout: float = 30) -> None:
+    """Wait until `port` accepts connections; raise with `exit_output()` if `process` dies first."""
+    deadline = time.monotonic() + timeout
+    while True:
+        if process.poll() is not None:
+            raise RuntimeError(f"service exited: {exit_output()}")
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.2):
+                return
+        except OSError:
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"service did not start in {timeout:.0f} s")
+            time.sleep(0.1)
+
+
 @contextmanager
 def running_service(env_overrides: dict[str, str | None], workers: int = 1):
     """Start gunicorn with the environment changed as given (None removes a variable)."""
@@ -42,17 +57,7 @@ def running_service(env_overrides: dict[str, str | None], workers: int = 1):
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            if process.poll() is not None:
-                raise RuntimeError(f"service exited: {process.stdout.read().decode(errors='replace')}")
-            try:
-                with socket.create_connection(("127.0.0.1", port), timeout=0.2):
-                    break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise RuntimeError("service did not start in 30 s")
-                time.sleep(0.1)
+        wait_until_listening(process, port, lambda: process.stdout.read().decode(errors="replace"))
         yield base
     finally:
         process.terminate()
