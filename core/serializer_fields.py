@@ -16,8 +16,9 @@ class _StrictString:
             self.fail("invalid")
         # The limit applies to what was sent, before whitespace is trimmed: the schema's maxLength
         # is about the JSON string (found by fuzzing: " " + 64 characters passed a 64 limit).
+        # Without trimming, DRF's own length validator already sees what was sent.
         max_length = getattr(self, "max_length", None)
-        if max_length is not None and len(data) > max_length:
+        if getattr(self, "trim_whitespace", False) and max_length is not None and len(data) > max_length:
             self.fail("max_length", max_length=max_length, length=len(data))
         return super().to_internal_value(data)
 

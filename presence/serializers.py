@@ -18,20 +18,11 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializer_fields import QueryIntegerField
+from core.serializer_fields import QueryIntegerField, StrictCharField
 from presence.errors import PresenceError, presence_error
 from presence.selectors import INTERVALS
 
 INSTALL_ID_PATTERN = r"^[A-Za-z0-9_-]+\Z"
-
-
-class StrictCharField(serializers.CharField):
-    """A string that must arrive as a JSON string (DRF's CharField would accept 123 as "123")."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, str):
-            self.fail("invalid")
-        return super().to_internal_value(data)
 
 
 @extend_schema_field(OpenApiTypes.NUMBER)
