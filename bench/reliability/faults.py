@@ -90,25 +90,22 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
                 action()
                 time.sleep(SETTLE_SECONDS)
 
+            def outage(phase, server, label):
+                """Stop `server` under load, hold, start it again and time health's return to 200."""
+                switch(f"{phase}_stopping", server.stop)
+                hold(f"{phase}_down")
+                load.phase = f"{phase}_recovering"
+                marks.append((time.time(), f"{phase}_recovering"))
+                time.sleep(SETTLE_SECONDS)  # requests of the "down" phase end before the server returns
+                server.start()
+                report["recovery_seconds"][label] = round(
+                    wait_for(host, port, "/api/v1/health", 200, recovery_timeout), 2)
+                time.sleep(SETTLE_SECONDS)
+                hold(f"{phase}_back")
+
             hold("baseline")
-            switch("redis_stopping", redis.stop)
-            hold("redis_down")
-            load.phase = "redis_recovering"
-            marks.append((time.time(), "redis_recovering"))
-            time.sleep(SETTLE_SECONDS)  # requests of the "down" phase end before the server returns
-            redis.start()
-            report["recovery_seconds"]["redis"] = round(wait_for(host, port, "/api/v1/health", 200, recovery_timeout), 2)
-            time.sleep(SETTLE_SECONDS)
-            hold("redis_back")
-            switch("pg_stopping", pg.stop)
-            hold("pg_down")
-            load.phase = "pg_recovering"
-            marks.append((time.time(), "pg_recovering"))
-            time.sleep(SETTLE_SECONDS)  # requests of the "down" phase end before the server returns
-            pg.start()
-            report["recovery_seconds"]["postgresql"] = round(wait_for(host, port, "/api/v1/health", 200, recovery_timeout), 2)
-            time.sleep(SETTLE_SECONDS)
-            hold("pg_back")
+            outage("redis", redis, "redis")
+            outage("pg", pg, "postgresql")
             load.stop()
             report["log_events"] = _log_events(_process.log, marks)
         tally = load.tally
