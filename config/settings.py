@@ -102,6 +102,8 @@ if DATABASE_URL:
     _db = env.db_url_config(DATABASE_URL)
     if _db["ENGINE"] != "django.db.backends.postgresql":
         raise ImproperlyConfigured("DATABASE_URL must be a postgres:// URL (SQLite is the default).")
+    # Django's PostgreSQL backend with a health check that skips connections used a moment ago.
+    _db["ENGINE"] = "core.db"
     _db["OPTIONS"] = {"connect_timeout": DB_CONNECT_TIMEOUT}
     if DB_POOL:
         # Django's own psycopg pool: one per process, sized to the threads that share it.
