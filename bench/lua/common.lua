@@ -36,9 +36,32 @@ function M.seed()
   math.randomseed(tonumber(tv.tv_usec) + tonumber(tv.tv_sec) % 100000 * 7919)
 end
 
+-- wrk calls setup() once per thread in its main state: number the threads, so that
+-- each one signs with timestamps of its own (see next_timestamp).
+local threads_set_up = 0
+function setup(thread)
+  thread:set("bench_thread", threads_set_up)
+  threads_set_up = threads_set_up + 1
+end
+
+-- The contract has no nonce: two requests with the same method, target, body and
+-- millisecond carry the same signature, and the second is refused as a replay
+-- (40104), as it should be. A real client never sends the same signed request twice;
+-- this one keeps every timestamp distinct: strictly increasing within a thread, and
+-- each thread on its own residue modulo the thread count (BENCH_WRK_THREADS).
+local thread_count = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
+local last_timestamp = 0
+function M.next_timestamp()
+  local ts = math.max(M.now_ms(), last_timestamp + 1)
+  local residue = (bench_thread or 0) % thread_count
+  ts = ts + (residue - ts % thread_count) % thread_count
+  last_timestamp = ts
+  return ts
+end
+
 -- A partner request signed as contract §3 says: METHOD + PATH + TIMESTAMP + BODY.
 function M.signed(method, path, body, app_id, secret)
-  local timestamp = tostring(M.now_ms())
+  local timestamp = tostring(M.next_timestamp())
   local signature = sha.hmac_sha256_hex(secret, method .. path .. timestamp .. (body or ""))
   local headers = { ["X-App-Id"] = app_id, ["X-Timestamp"] = timestamp, ["X-Signature"] = signature }
   if body then headers["Content-Type"] = "application/json" end
