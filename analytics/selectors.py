@@ -10,7 +10,9 @@ served for a version it does not match, and nothing has to be invalidated.
 A request reads the 90 (count, version) rows, fetches the entries in one
 cache round trip and computes only the days it misses (usually today).
 The assembled `data` array is cached too, under the range and a digest of
-its (day, version) pairs, so a repeated query is one GET of one value.
+its (day, version) pairs, so a repeated query is one GET of one value; and
+each process keeps the last few whole answers, rendered, under that same key
+(`core.memo`), so a repeated query is the versions query and nothing else.
 """
 from __future__ import annotations
 
@@ -25,6 +27,7 @@ import redis
 
 from analytics.models import DailyActiveCount, DailyCityCount, DailyProvinceCount
 from core.jsonutil import dumps
+from core.memo import RenderedMemo
 
 logger = logging.getLogger("analytics")
 
@@ -34,6 +37,8 @@ DAY_ENTRY_TTL = 24 * 3600
 # A range's array is retired by any new version of any of its days (usually
 # today's, within seconds on a busy service), so it only needs to outlive bursts.
 RANGE_TTL = 3600
+# Whole answers this process rendered, by range key: a 90-day answer is about 470 KB.
+dau_answers = RenderedMemo(size=8)
 
 
 def _entry_key(day: date, version: int) -> str:
@@ -66,7 +71,8 @@ def _day_maps(days: list[date], start: date, end: date) -> dict[date, tuple[dict
 
 
 def _range_key(start: date, end: date, versions: dict[date, tuple[int, int]]) -> str:
-    pairs = ",".join(f"{day.toordinal()}:{version}" for day, (_count, version) in sorted(versions.items()))
+    # The count too: a day pruned and rebuilt can come back at a version it had before.
+    pairs = ",".join(f"{day.toordinal()}:{version}:{count}" for day, (count, version) in sorted(versions.items()))
     digest = hashlib.blake2b(pairs.encode(), digest_size=16).hexdigest()
     return f"analytics:dau-range:{settings.TIME_ZONE}:{start.isoformat()}:{end.isoformat()}:{digest}"
 
@@ -101,25 +107,29 @@ def _cache_set_many(entries: dict) -> None:
         logger.warning("analytics.dau_cache_unavailable", exc_info=True)
 
 
-def dau_between(*, start: date, end: date) -> dict:
+def dau_between(*, start: date, end: date) -> orjson.Fragment:
     """
-    Daily actives for every day from `start` to `end` inclusive, zero days included.
+    Daily actives for every day from `start` to `end` inclusive, zero days included,
+    rendered: `{data, total, summary, timeZone}` as an `orjson.Fragment`.
 
     Each `data` entry is `{day, dauCount, dauByProvince, dauByCity}`, the maps
     ordered by count, largest first (then by name); installs with no known
-    place count in dauCount only. `data` is returned as pre-rendered JSON
-    (`orjson.Fragment`, which core's encoder writes as is). `summary.avgDau`
-    is the mean rounded half up to an integer.
+    place count in dauCount only. `summary.avgDau` is the mean rounded half up
+    to an integer.
     """
-    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
     versions = {
         day: (count, version)
         for day, count, version in DailyActiveCount.objects.filter(day__range=(start, end)).values_list(
             "day", "count", "version"
         )
     }
-    counts = [versions[day][0] if day in versions else 0 for day in days]
     range_key = _range_key(start, end, versions)
+    return dau_answers.get_or_render(range_key, lambda: _answer(versions, start, end, range_key))
+
+
+def _answer(versions: dict[date, tuple[int, int]], start: date, end: date, range_key: str) -> dict:
+    days = [start + timedelta(days=n) for n in range((end - start).days + 1)]
+    counts = [versions[day][0] if day in versions else 0 for day in days]
     rendered = _cache_get(range_key)
     if rendered is None:
         rendered = dumps(_days_data(days, versions, start, end))

@@ -1,15 +1,14 @@
 """Presence reads: the online count and the snapshot history (contract §7)."""
 from __future__ import annotations
 
-from collections import OrderedDict
 from datetime import UTC, datetime
 import logging
-import threading
 
 from django.db import connections
 from django.db.models import BigIntegerField, Count, Func, Max, Sum
 
 from core.exceptions import ServiceUnavailable
+from core.memo import RenderedMemo
 from core.timeutil import isoformat_z
 from presence.models import PresenceSnapshot
 from presence.stores import StoreUnavailable, get_store
@@ -61,16 +60,15 @@ def rounded_mean(total: int, n: int) -> int:
     return (2 * total + n) // (2 * n)
 
 
-# Answers this process computed, by (range, interval, snapshot count, latest minute);
-# least recently used first. A week at 1m is about 2 MB of dicts.
-HISTORY_ANSWERS_KEPT = 8
-_history_answers: OrderedDict = OrderedDict()
-_history_lock = threading.Lock()
+# Answers this process rendered, by (range, interval, snapshot count, latest minute, sum).
+# A week at 1m is a 494 KB body.
+history_answers = RenderedMemo(size=8)
 
 
-def online_history(*, start: datetime, end: datetime, interval: str) -> dict:
+def online_history(*, start: datetime, end: datetime, interval: str):
     """
-    The snapshots between `start` and `end` in buckets of `interval`.
+    The snapshots between `start` and `end` in buckets of `interval`, as rendered JSON
+    (an `orjson.Fragment` of `{data, interval, startTime, endTime, total, summary}`).
 
     Buckets are aligned to the interval in UTC; the range answered is widened to
     whole buckets ([floor(start), ceil(end))). A bucket's count is the rounded mean
@@ -85,17 +83,9 @@ def online_history(*, start: datetime, end: datetime, interval: str) -> dict:
     # aggregate with their sum, says whether the answer this process kept still holds.
     state = in_range.aggregate(n=Count("id"), latest=Max("minute"), total=Sum("count"))
     key = (aligned_start, aligned_end, interval, state["n"], state["latest"], state["total"])
-    with _history_lock:
-        kept = _history_answers.get(key)
-        if kept is not None:
-            _history_answers.move_to_end(key)
-            return kept
-    answer = _history_answer(in_range, aligned_start, aligned_end, step, interval)
-    with _history_lock:
-        _history_answers[key] = answer
-        while len(_history_answers) > HISTORY_ANSWERS_KEPT:
-            _history_answers.popitem(last=False)
-    return answer
+    return history_answers.get_or_render(
+        key, lambda: _history_answer(in_range, aligned_start, aligned_end, step, interval)
+    )
 
 
 def _history_answer(in_range, aligned_start: datetime, aligned_end: datetime, step: int, interval: str) -> dict:

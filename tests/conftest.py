@@ -7,6 +7,7 @@ from django.core.cache import cache
 from django.test import override_settings
 from rest_framework.test import APIClient
 
+from core import memo
 from core.ratelimit import LocalSlidingWindow, get_limiter
 
 
@@ -20,8 +21,11 @@ def isolated_limits_and_cache():
     """
     Each test starts with no rate-limit counts and an empty cache: in-process
     stores are cleared; in Redis each test gets its own key prefix (workers and
-    tests share one Redis server, so nothing is flushed).
+    tests share one Redis server, so nothing is flushed). Answers kept in process
+    memory are forgotten: a rolled-back database can give a new test the same
+    versions as an earlier one.
     """
+    memo.clear_all()
     if settings.REDIS_URL:
         tag = uuid.uuid4().hex[:8]
         caches = copy.deepcopy(settings.CACHES)
