@@ -13,12 +13,17 @@ Checks, in order (each failure answered in the partner envelope):
 5. HMAC over METHOD + raw request target + timestamp + raw body matches the
    current secret or the previous one before its expiry (constant time) → else 401/40101.
    Failures of 2-5 are counted against the client IP.
-6. The app's QPS (the core limiter, one round trip; headers on every response
-   from here on) → else 429/42901 with Retry-After.
+6. The app's QPS (the core limiter; headers on every response from here on)
+   → else 429/42901 with Retry-After.
 7. The app is active → else 403/40302; the client IP is in its whitelist → else 403/40301.
 8. The signature has not been accepted before within the window (a shared
-   store: SET NX with a TTL through the default cache, Redis when configured)
-   → else 401/40104. A request refused by 6 or 7 has not used its signature.
+   store: SET NX with a TTL under the default cache's key, Redis when
+   configured) → else 401/40104. A request refused by 6 or 7 has not used its signature.
+
+Errors are answered in that order, but 7 (local, no I/O) is decided first so
+that with Redis 6 and 8 are one script, told whether to record the signature
+(`RedisSlidingWindow.hit_then_claim`): one round trip. Without Redis they are
+the limiter's and the cache's in-process calls.
 
 On success `request.user` is a `PartnerPrincipal` (its `app` is whatever the
 lookup returned, e.g. the procurement model) and `request.auth` the
@@ -49,7 +54,7 @@ from core.codes import PartnerCode
 from core.exceptions import ServiceError
 from core.logging import set_caller
 from core.middleware import raw_request_target
-from core.ratelimit import get_limiter, parse_rate
+from core.ratelimit import RateLimitResult, RedisSlidingWindow, get_limiter, parse_rate
 from core.signing import compute_signature, signatures_match
 from core.throttling import record_rate_limit
 from core.timeutil import utc_now
@@ -212,6 +217,16 @@ def window_seconds() -> int:
     return int(getattr(settings, "PARTNER_SIGNATURE_WINDOW_SECONDS", 300))
 
 
+def _replay_ttl(timestamp_ms: int) -> int:
+    # Kept until the timestamp itself leaves the window: after that the window check refuses it.
+    return max(1, math.ceil(timestamp_ms / 1000 + window_seconds() - time.time()) + 1)
+
+
+def _replay_store_unavailable(error: str) -> None:
+    # The store is down: the request is let through (as the limiter does), loudly.
+    logger.warning("partner_auth.replay_store_unavailable", extra={"error": error})
+
+
 class PartnerSignatureAuthentication(BaseAuthentication):
     """DRF authentication for HMAC-signed partner requests (see the module docstring)."""
 
@@ -240,20 +255,18 @@ class PartnerSignatureAuthentication(BaseAuthentication):
             raise
 
         set_caller(django_request, f"app:{credentials.app_id}")
-        qps = limiter.hit(f"{QPS_POLICY}:{credentials.app_id}", max(1, credentials.qps_limit), 1.0, policy=QPS_POLICY)
+        refusal = self._local_refusal(credentials, ip)
+        qps, replayed = self._count_and_claim(limiter, credentials, signature, timestamp_ms,
+                                              claim=refusal is None)
         record_rate_limit(django_request, qps)
         if not qps.allowed:
             raise ServiceError(
                 PartnerCode.RATE_LIMITED.message, code=PartnerCode.RATE_LIMITED, status=429,
                 headers={"Retry-After": str(qps.retry_after)},
             )
-        if not credentials.is_active:
-            raise ServiceError(PartnerCode.FORBIDDEN.message, code=PartnerCode.FORBIDDEN, status=403,
-                               data={"reason": "应用已停用"})
-        if credentials.ip_whitelist and not ip_in_networks(ip, _networks(tuple(credentials.ip_whitelist))):
-            raise ServiceError(PartnerCode.IP_NOT_ALLOWED.message, code=PartnerCode.IP_NOT_ALLOWED, status=403,
-                               data={"ip": ip})
-        if not self._first_use(credentials.app_id, signature, timestamp_ms):
+        if refusal is not None:
+            raise refusal
+        if replayed:
             self._count_failure(limiter, ip, failure_key, failure_limit, failure_window)
             raise ServiceError(PartnerCode.REQUEST_REPLAYED.message, code=PartnerCode.REQUEST_REPLAYED, status=401,
                                data={"field": "X-Signature", "reason": "该签名已使用过,请用新的时间戳重新签名"},
@@ -311,15 +324,44 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         limiter.hit(key, limit, window, policy=FAILURE_POLICY)
 
     @staticmethod
-    def _first_use(app_id: str, signature: str, timestamp_ms: int) -> bool:
-        """Record the signature; False when it was recorded before (one SET NX round trip)."""
-        # Kept until the timestamp itself leaves the window: after that the window check refuses it.
-        ttl = max(1, math.ceil(timestamp_ms / 1000 + window_seconds() - time.time()) + 1)
+    def _local_refusal(credentials: PartnerCredentials, ip: str) -> ServiceError | None:
+        """Step 7: the error to answer if the app is disabled or the client IP outside its whitelist."""
+        if not credentials.is_active:
+            return ServiceError(PartnerCode.FORBIDDEN.message, code=PartnerCode.FORBIDDEN, status=403,
+                                data={"reason": "应用已停用"})
+        if credentials.ip_whitelist and not ip_in_networks(ip, _networks(tuple(credentials.ip_whitelist))):
+            return ServiceError(PartnerCode.IP_NOT_ALLOWED.message, code=PartnerCode.IP_NOT_ALLOWED, status=403,
+                                data={"ip": ip})
+        return None
+
+    @staticmethod
+    def _count_and_claim(limiter, credentials: PartnerCredentials, signature: str, timestamp_ms: int, *,
+                         claim: bool) -> tuple[RateLimitResult, bool]:
+        """
+        Steps 6 and 8: count the request against the app's QPS and, only if it is
+        admitted and `claim`, record its signature. Returns the QPS decision and
+        whether the signature had been recorded before (a replay). A store that
+        is down records nothing and reports no replay.
+        """
+        key, limit = f"{QPS_POLICY}:{credentials.app_id}", max(1, credentials.qps_limit)
+        replay_key = f"partner:replay:{credentials.app_id}:{signature}"
+        ttl = _replay_ttl(timestamp_ms)
+        if isinstance(limiter, RedisSlidingWindow):
+            # get_limiter() builds this limiter on the default cache's Redis connection, so the
+            # script's SET lands exactly where cache.add() would have put it: same key, same TTL.
+            outcome = limiter.hit_then_claim(key, limit, 1.0, policy=QPS_POLICY, claim_key=cache.make_key(replay_key),
+                                             claim_ttl_ms=ttl * 1000, claim_wanted=claim)
+            if outcome.store_error is not None and claim:
+                _replay_store_unavailable(outcome.store_error)
+            return outcome.rate, outcome.claimed is False
+        qps = limiter.hit(key, limit, 1.0, policy=QPS_POLICY)
+        if not (qps.allowed and claim):
+            return qps, False
         try:
-            return bool(cache.add(f"partner:replay:{app_id}:{signature}", 1, timeout=ttl))
-        except Exception as exc:  # the store is down: let the request through (as the limiter does), loudly
-            logger.warning("partner_auth.replay_store_unavailable", extra={"error": type(exc).__name__})
-            return True
+            return qps, not cache.add(replay_key, 1, timeout=ttl)
+        except Exception as exc:
+            _replay_store_unavailable(type(exc).__name__)
+            return qps, False
 
 
 class PartnerSignatureScheme(OpenApiAuthenticationExtension):

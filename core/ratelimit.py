@@ -15,6 +15,12 @@ Two backends behind one `hit(key, limit, window)` call:
 where only failures count, e.g. failed signature checks per client IP).
 Both return a `RateLimitResult` with what the X-RateLimit-* and IETF
 RateLimit headers need.
+
+`RedisSlidingWindow.hit_then_claim(...)` counts a request and, in the same
+script, claims a key (SET NX PX) when the request is admitted: one round trip
+for callers that pair a limit with a first-use check, such as the partner
+surface's replay store. The in-process limiter has no twin: there the two
+steps are already local calls.
 """
 from __future__ import annotations
 
@@ -98,8 +104,10 @@ class LocalSlidingWindow:
             self._log.clear()
 
 
+# The sliding window shared by `hit` and `hit_then_claim`: leaves `allowed`,
+# `count` and `reset` (microseconds) for the script's own return statement.
 # KEYS[1]: the key. ARGV: limit, window in microseconds, a unique member suffix.
-_SLIDING_WINDOW_LUA = """
+_WINDOW_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
 local limit = tonumber(ARGV[1])
@@ -116,11 +124,26 @@ redis.call('PEXPIRE', KEYS[1], math.ceil(window / 1000))
 local reset = window
 local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
 if oldest[2] then reset = tonumber(oldest[2]) + window - now end
+"""
+
+_SLIDING_WINDOW_LUA = _WINDOW_LUA + """
 return {allowed, limit - count, reset}
 """
 
+# The window, then, only for an admitted request whose caller wants it, SET NX PX
+# of the claim key. KEYS[2]: the claim key. ARGV[4]: '1' to claim, ARGV[5]: its TTL in ms.
+# Its fourth value: 1 claimed now, 0 claimed before, -1 no claim made.
+_HIT_THEN_CLAIM_LUA = _WINDOW_LUA + """
+local claimed = -1
+if allowed == 1 and ARGV[4] == '1' then
+  claimed = 0
+  if redis.call('SET', KEYS[2], '1', 'NX', 'PX', ARGV[5]) then claimed = 1 end
+end
+return {allowed, limit - count, reset, claimed}
+"""
 
-# Read-only twin of the script above: prune and count, add nothing.
+
+# Read-only twin of the sliding window: prune and count, add nothing.
 _PEEK_LUA = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000000 + tonumber(t[2])
@@ -136,6 +159,17 @@ return {allowed, tonumber(ARGV[1]) - count, reset}
 """
 
 
+@dataclass(frozen=True)
+class ClaimResult:
+    """What `RedisSlidingWindow.hit_then_claim` answers: the window's decision and the claim's fate."""
+
+    rate: RateLimitResult
+    # True: this call set the claim key; False: it was already set; None: no claim was made
+    # (not wanted, the request was refused, or Redis failed: see store_error).
+    claimed: bool | None
+    store_error: str | None = None  # the error's class name when Redis failed (rate.degraded too)
+
+
 class RedisSlidingWindow:
     """Atomic sliding log in Redis: one EVALSHA per decision; fails open."""
 
@@ -144,33 +178,71 @@ class RedisSlidingWindow:
         self._key_prefix = key_prefix
         self._script = client.register_script(_SLIDING_WINDOW_LUA)
         self._peek_script = client.register_script(_PEEK_LUA)
+        self._claim_script = client.register_script(_HIT_THEN_CLAIM_LUA)
         self._last_failure_log = 0.0
 
     def hit(self, key: str, limit: int, window: float, policy: str = "default") -> RateLimitResult:
+        """Count a request against `limit` per `window` seconds, if it is admitted (one round trip; fails open)."""
         import redis
 
-        member = secrets.token_hex(6)
         try:
-            allowed, remaining, reset_us = self._script(
-                keys=[f"{self._key_prefix}:{key}"], args=[limit, int(window * 1_000_000), member]
-            )
+            reply = self._script(keys=[self._key(key)], args=[limit, int(window * 1_000_000), secrets.token_hex(6)])
         except redis.RedisError as exc:
-            self._log_failure(exc)
-            return RateLimitResult(True, limit, limit, window, window, policy, degraded=True)
-        return RateLimitResult(bool(allowed), limit, max(0, int(remaining)), window, int(reset_us) / 1_000_000, policy)
+            return self._fail_open(exc, limit, window, policy)
+        return self._result(reply, limit, window, policy)
 
     def peek(self, key: str, limit: int, window: float, policy: str = "default") -> RateLimitResult:
         """The decision `hit` would make, without counting a request (one round trip; fails open)."""
         import redis
 
         try:
-            allowed, remaining, reset_us = self._peek_script(
-                keys=[f"{self._key_prefix}:{key}"], args=[limit, int(window * 1_000_000)]
+            reply = self._peek_script(keys=[self._key(key)], args=[limit, int(window * 1_000_000)])
+        except redis.RedisError as exc:
+            return self._fail_open(exc, limit, window, policy)
+        return self._result(reply, limit, window, policy)
+
+    def hit_then_claim(self, key: str, limit: int, window: float, *, claim_key: str, claim_ttl_ms: int,
+                       claim_wanted: bool = True, policy: str = "default") -> ClaimResult:
+        """
+        `hit`, then, in the same script and only if the request was admitted and
+        `claim_wanted`, SET `claim_key` NX with a TTL of `claim_ttl_ms`: one
+        atomic round trip for "count this request and mark X as used".
+
+        `claim_key` is a raw Redis key, not under this limiter's prefix: the
+        caller names it, e.g. with `cache.make_key` so that the default cache
+        sees it. A caller that must refuse a request for reasons of its own
+        decides them first and passes `claim_wanted=False`, so that a refused
+        request claims nothing (the request is still counted, as by `hit`).
+
+        If Redis fails, the request is let through as by `hit` (logged the
+        same way), `claimed` is None and `store_error` names the error:
+        whether the key was claimed before is unknown, and the caller decides
+        what that means.
+        """
+        import redis
+
+        if claim_wanted and claim_ttl_ms < 1:
+            raise ValueError(f"claim_ttl_ms must be at least 1, not {claim_ttl_ms}")
+        try:
+            reply = self._claim_script(
+                keys=[self._key(key), claim_key],
+                args=[limit, int(window * 1_000_000), secrets.token_hex(6), int(claim_wanted), int(claim_ttl_ms)],
             )
         except redis.RedisError as exc:
-            self._log_failure(exc)
-            return RateLimitResult(True, limit, limit, window, window, policy, degraded=True)
+            return ClaimResult(self._fail_open(exc, limit, window, policy), None, type(exc).__name__)
+        return ClaimResult(self._result(reply, limit, window, policy), {1: True, 0: False}.get(int(reply[3])))
+
+    def _key(self, key: str) -> str:
+        return f"{self._key_prefix}:{key}"
+
+    @staticmethod
+    def _result(reply, limit: int, window: float, policy: str) -> RateLimitResult:
+        allowed, remaining, reset_us = reply[:3]
         return RateLimitResult(bool(allowed), limit, max(0, int(remaining)), window, int(reset_us) / 1_000_000, policy)
+
+    def _fail_open(self, exc: Exception, limit: int, window: float, policy: str) -> RateLimitResult:
+        self._log_failure(exc)
+        return RateLimitResult(True, limit, limit, window, window, policy, degraded=True)
 
     def _log_failure(self, exc: Exception) -> None:
         now = time.monotonic()

@@ -92,3 +92,85 @@ def test_limiter_fails_open_when_redis_is_unreachable(caplog):
     assert all(r.allowed and r.degraded for r in results)
     warnings = [r for r in caplog.records if r.getMessage() == "ratelimit.redis_unavailable"]
     assert len(warnings) == 1  # logged, but not once per request
+
+
+# --- hit_then_claim: the window and a SET NX in one script -----------------------------------------
+
+@pytest.fixture
+def claiming(redis_url):
+    """A Redis limiter under its own prefix, its client, and a fresh claim key."""
+    client = redis.Redis.from_url(redis_url)
+    prefix = f"test:{uuid.uuid4().hex}"
+    return RedisSlidingWindow(client, prefix), client, f"{prefix}:claim"
+
+
+@pytest.mark.redis
+def test_an_admitted_request_claims_a_free_key(claiming):
+    limiter, client, claim_key = claiming
+    outcome = limiter.hit_then_claim("k", 3, 60, claim_key=claim_key, claim_ttl_ms=5000)
+    assert (outcome.rate.allowed, outcome.rate.remaining, outcome.rate.degraded) == (True, 2, False)
+    assert (outcome.claimed, outcome.store_error) == (True, None)
+    assert client.get(claim_key) == b"1"
+
+
+@pytest.mark.redis
+def test_an_admitted_request_finds_a_claimed_key_and_is_still_counted(claiming):
+    limiter, client, claim_key = claiming
+    limiter.hit_then_claim("k", 3, 60, claim_key=claim_key, claim_ttl_ms=5000)
+    again = limiter.hit_then_claim("k", 3, 60, claim_key=claim_key, claim_ttl_ms=5000)
+    assert (again.rate.allowed, again.rate.remaining, again.claimed) == (True, 1, False)
+
+
+@pytest.mark.redis
+def test_a_refused_request_claims_nothing(claiming):
+    limiter, client, claim_key = claiming
+    assert limiter.hit("k", 1, 60).allowed
+    refused = limiter.hit_then_claim("k", 1, 60, claim_key=claim_key, claim_ttl_ms=5000)
+    assert (refused.rate.allowed, refused.rate.remaining, refused.claimed) == (False, 0, None)
+    assert 59 < refused.rate.reset_after <= 60
+    assert client.exists(claim_key) == 0
+
+
+@pytest.mark.redis
+def test_a_request_the_caller_refuses_is_counted_but_claims_nothing(claiming):
+    limiter, client, claim_key = claiming
+    outcome = limiter.hit_then_claim("k", 3, 60, claim_key=claim_key, claim_ttl_ms=5000, claim_wanted=False)
+    assert (outcome.rate.allowed, outcome.rate.remaining, outcome.claimed) == (True, 2, None)
+    assert client.exists(claim_key) == 0
+    # The same claim may be made once the caller's own reason is gone.
+    assert limiter.hit_then_claim("k", 3, 60, claim_key=claim_key, claim_ttl_ms=5000).claimed is True
+
+
+@pytest.mark.redis
+def test_the_claim_expires_after_its_ttl(claiming):
+    limiter, client, claim_key = claiming
+    limiter.hit_then_claim("k", 3, 60, claim_key=claim_key, claim_ttl_ms=4000)
+    assert 3000 < client.pttl(claim_key) <= 4000
+
+
+@pytest.mark.redis
+def test_hit_and_hit_then_claim_count_in_one_window(claiming):
+    limiter, client, claim_key = claiming
+    remaining = [limiter.hit("k", 3, 60).remaining,
+                 limiter.hit_then_claim("k", 3, 60, claim_key=claim_key, claim_ttl_ms=5000).rate.remaining,
+                 limiter.hit("k", 3, 60).remaining]
+    assert remaining == [2, 1, 0]
+    assert limiter.peek("k", 3, 60).allowed is False
+
+
+def test_a_claim_needs_a_positive_ttl():
+    limiter = RedisSlidingWindow(redis.Redis(host="127.0.0.1", port=closed_port()), "test")
+    with pytest.raises(ValueError):
+        limiter.hit_then_claim("k", 3, 60, claim_key="c", claim_ttl_ms=0)
+
+
+def test_hit_then_claim_fails_open_and_names_the_error_when_redis_is_unreachable(caplog):
+    client = redis.Redis(host="127.0.0.1", port=closed_port(), socket_connect_timeout=0.2, socket_timeout=0.2,
+                         retry=Retry(NoBackoff(), 1))
+    limiter = RedisSlidingWindow(client, "test")
+    with caplog.at_level(logging.WARNING, logger="core.ratelimit"):
+        outcomes = [limiter.hit_then_claim("k", 1, 60, claim_key="c", claim_ttl_ms=5000) for _ in range(3)]
+    assert all(o.rate.allowed and o.rate.degraded and o.claimed is None for o in outcomes)
+    assert {o.store_error for o in outcomes} == {"ConnectionError"}
+    warnings = [r for r in caplog.records if r.getMessage() == "ratelimit.redis_unavailable"]
+    assert len(warnings) == 1  # the limiter's usual, rate-limited warning

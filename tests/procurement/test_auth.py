@@ -1,9 +1,12 @@
 """Signed requests (contract §3): seed 001's examples, every refusal, replay, whitelist, rotation, limits."""
 from datetime import timedelta
+import time
 
+from django.core.cache import cache
+from django_redis import get_redis_connection
 import pytest
 
-from core.signing import now_ms
+from core.signing import compute_signature, now_ms
 from core.timeutil import utc_now
 from procurement import services
 from procurement.models import Intent, PartnerApp
@@ -165,6 +168,65 @@ def test_a_request_refused_before_the_replay_check_keeps_its_signature_usable(si
     assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
 
 
+def _replay_key(app, stamp, target="/api/v1/intents"):
+    signature = compute_signature(app.plain_secret, "GET", target, str(stamp), b"")
+    return f"partner:replay:{app.app_id}:{signature}"
+
+
+def test_an_accepted_signature_is_kept_under_the_default_caches_key(signed, partner_app):
+    stamp = now_ms()
+    assert cache.get(_replay_key(partner_app, stamp)) is None
+    assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
+    assert cache.get(_replay_key(partner_app, stamp)) == 1
+
+
+def test_the_replay_key_lives_until_the_timestamp_leaves_the_window(signed, partner_app, redis_url):
+    stamp = now_ms() - 100_000  # 200 s of the 300 s window left
+    assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
+    ttl_ms = get_redis_connection("default").pttl(cache.make_key(_replay_key(partner_app, stamp)))
+    assert 199_000 < ttl_ms <= 202_000
+
+
+def test_a_request_refused_by_the_qps_limit_keeps_its_signature_usable(signed, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(qps_limit=1)
+    assert_partner_ok(signed.get("/api/v1/intents"))
+    stamp = now_ms()
+    assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 429, 42901)
+    assert cache.get(_replay_key(partner_app, stamp)) is None
+    time.sleep(1.05)  # the one-second window slides past the first request
+    assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
+
+
+def test_a_request_refused_by_the_whitelist_keeps_its_signature_usable(signed, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(ip_whitelist="203.0.113.7")
+    stamp = now_ms()
+    assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 403, 40301)
+    assert cache.get(_replay_key(partner_app, stamp)) is None
+    assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp, remote_addr="203.0.113.7"))
+
+
+def test_the_qps_limit_is_answered_before_a_disabled_app_and_a_disabled_app_before_a_replay(signed, partner_app):
+    stamp = now_ms()
+    assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
+    PartnerApp.objects.filter(pk=partner_app.pk).update(is_active=False, qps_limit=1)
+    assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 429, 42901)
+    time.sleep(1.05)
+    assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 403, 40302)
+    PartnerApp.objects.filter(pk=partner_app.pk).update(is_active=True, qps_limit=100)
+    assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 401, 40104)
+
+
+def test_a_replay_carries_the_rate_limit_headers_and_counts_as_a_failure_for_the_client_ip(signed, settings):
+    settings.PARTNER_AUTH_FAILURE_RATE = "2/m"
+    stamp = now_ms()
+    assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
+    for remaining in ("98", "97"):
+        replay = signed.get("/api/v1/intents", timestamp=stamp)
+        assert_partner_error(replay, 401, 40104)
+        assert replay["X-RateLimit-Remaining"] == remaining
+    assert_partner_error(signed.get("/api/v1/intents"), 429, 42901)
+
+
 # --- app state, whitelist, proxies ----------------------------------------------------------------
 
 def test_a_disabled_app_is_403_40302(signed, partner_app):
@@ -300,6 +362,24 @@ def test_a_replay_store_that_is_down_lets_signed_requests_through_and_logs_it(si
         assert_partner_ok(signed.get("/api/v1/intents"))
     assert "partner_auth.replay_store_unavailable" in [record.getMessage() for record in caplog.records]
 
+
+
+def test_with_redis_down_signed_requests_pass_and_both_the_limiter_and_the_replay_store_say_so(
+        signed, settings, caplog, redis_url):
+    from tests.support.live import closed_port
+
+    settings.CACHES = {"default": {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+    }}
+    with caplog.at_level("WARNING"):
+        response = signed.get("/api/v1/intents")
+    assert_partner_ok(response)
+    assert response["X-RateLimit-Remaining"] == "100"  # a fail-open decision counts nothing
+    messages = [record.getMessage() for record in caplog.records]
+    assert messages.count("ratelimit.redis_unavailable") == 1
+    assert messages.count("partner_auth.replay_store_unavailable") == 1
 
 # --- the per-process credentials cache -------------------------------------------------------------
 
