@@ -34,6 +34,7 @@ from django.utils import timezone
 import redis
 
 from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
+from core import jsonutil
 from core.timeutil import utc_now
 
 logger = logging.getLogger("analytics")
@@ -46,7 +47,26 @@ _DEADLOCK_RETRIES = 3
 
 def local_day(moment: datetime) -> date:
     """The calendar day of `moment` in the service TIME_ZONE (the day DAU counts it for)."""
-    return timezone.localtime(moment).date()
+    # The default zone, not the "current" one: DAU days belong to settings.TIME_ZONE
+    # whatever a request activated, and the lookup skips a context-local read per event.
+    return moment.astimezone(timezone.get_default_timezone()).date()
+
+
+def _row_source(columns: list[tuple[str, str]], rows: list[tuple]) -> tuple[str, list]:
+    """
+    Rows for an INSERT or a WITH: `(sql, params)` with the columns named as given.
+
+    On PostgreSQL, one `unnest` of one array per column (`columns` pairs a name with
+    its SQL type): the statement text is the same whatever the row count, so psycopg
+    parses it once and keeps it, where a VALUES list of 800 placeholders was parsed
+    again on every batch. Elsewhere (SQLite) a VALUES list.
+    """
+    names = ", ".join(name for name, _type in columns)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{sql_type}[]" for _name, sql_type in columns)
+        return f"SELECT * FROM unnest({arrays}) AS source({names})", [list(values) for values in zip(*rows)]
+    placeholders = "(" + ", ".join(["%s"] * len(columns)) + ")"
+    return "VALUES " + ", ".join([placeholders] * len(rows)), [value for row in rows for value in row]
 
 
 @dataclass(frozen=True)
@@ -165,23 +185,22 @@ def events_ingest(*, events: list[ValidEvent], received_at: datetime | None = No
 def _insert_events(rows: list[ValidEvent], received_at: datetime) -> int:
     """Multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING: how many rows were really stored."""
     ops = connection.ops
-    table = connection.ops.quote_name(Event._meta.db_table)
-    columns = ["event_name", "install_id", "user_id", "event_id", "client_ts", "received_at", "day", "properties"]
+    table = ops.quote_name(Event._meta.db_table)
+    columns = [("event_name", "text"), ("install_id", "text"), ("user_id", "text"), ("event_id", "text"),
+               ("client_ts", "timestamptz"), ("received_at", "timestamptz"), ("day", "date"),
+               ("properties", "jsonb")]
     received = ops.adapt_datetimefield_value(received_at)
     stored = 0
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start:start + _ROWS_PER_STATEMENT]
-        params = []
-        for e in chunk:
-            params.extend([
-                e.event_name, e.install_id, e.user_id, e.event_id,
-                ops.adapt_datetimefield_value(e.client_ts), received,
-                ops.adapt_datefield_value(local_day(e.client_ts)),
-                ops.adapt_json_value(e.properties, None) if e.properties is not None else None,
-            ])
-        values = ", ".join(["(" + ", ".join(["%s"] * len(columns)) + ")"] * len(chunk))
+        chunk = [
+            (e.event_name, e.install_id, e.user_id, e.event_id, ops.adapt_datetimefield_value(e.client_ts),
+             received, ops.adapt_datefield_value(local_day(e.client_ts)),
+             jsonutil.dumps(e.properties).decode() if e.properties is not None else None)
+            for e in rows[start:start + _ROWS_PER_STATEMENT]
+        ]
+        source, params = _row_source(columns, chunk)
         sql = (
-            f"INSERT INTO {table} ({', '.join(columns)}) VALUES {values} "
+            f"INSERT INTO {table} ({', '.join(name for name, _type in columns)}) {source} "
             "ON CONFLICT DO NOTHING RETURNING id"
         )
         with connection.cursor() as cursor:
@@ -265,20 +284,19 @@ def _insert_actives(candidates: dict[tuple[date, str], dict]) -> set[tuple[date,
     """Insert the absent (day, install) rows; return the keys this statement created."""
     ops = connection.ops
     table = ops.quote_name(DailyActive._meta.db_table)
+    columns = [("day", "date"), ("install_id", "text"), ("province", "text"), ("city", "text"),
+               ("first_seen_at", "timestamptz")]
     keys = sorted(candidates)
     created: set[tuple[date, str]] = set()
     for start in range(0, len(keys), _ROWS_PER_STATEMENT):
-        chunk = keys[start:start + _ROWS_PER_STATEMENT]
-        params = []
-        for day, install_id in chunk:
+        chunk = []
+        for day, install_id in keys[start:start + _ROWS_PER_STATEMENT]:
             row = candidates[(day, install_id)]
-            params.extend([
-                ops.adapt_datefield_value(day), install_id, row["province"], row["city"],
-                ops.adapt_datetimefield_value(row["seen_at"]),
-            ])
-        values = ", ".join(["(%s, %s, %s, %s, %s)"] * len(chunk))
+            chunk.append((ops.adapt_datefield_value(day), install_id, row["province"], row["city"],
+                          ops.adapt_datetimefield_value(row["seen_at"])))
+        source, params = _row_source(columns, chunk)
         sql = (
-            f"INSERT INTO {table} (day, install_id, province, city, first_seen_at) VALUES {values} "
+            f"INSERT INTO {table} (day, install_id, province, city, first_seen_at) {source} "
             "ON CONFLICT (day, install_id) DO NOTHING RETURNING day, install_id"
         )
         with connection.cursor() as cursor:
@@ -303,14 +321,11 @@ def _fill_places(column: str, fills: dict[tuple[date, str], list[str]]) -> list[
     table = ops.quote_name(DailyActive._meta.db_table)
     changed: list[tuple[date, str]] = []
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = rows[start:start + _ROWS_PER_STATEMENT]
-        params = []
-        for day, install_id, place in chunk:
-            params.extend([ops.adapt_datefield_value(day), install_id, place])
-        day_cast = "CAST(%s AS date)" if connection.vendor == "postgresql" else "%s"
-        values = ", ".join([f"({day_cast}, %s, %s)"] * len(chunk))
+        chunk = [(ops.adapt_datefield_value(day), install_id, place)
+                 for day, install_id, place in rows[start:start + _ROWS_PER_STATEMENT]]
+        source, params = _row_source([("day", "date"), ("install_id", "text"), ("place", "text")], chunk)
         sql = (
-            f"WITH fill(day, install_id, place) AS (VALUES {values}) "
+            f"WITH fill(day, install_id, place) AS ({source}) "
             f"UPDATE {table} SET {column} = fill.place FROM fill "
             f"WHERE {table}.day = fill.day AND {table}.install_id = fill.install_id AND {table}.{column} = '' "
             f"RETURNING {table}.day, {table}.{column}"
@@ -332,17 +347,19 @@ def _increment(model, key_columns: list[str], deltas: dict[tuple, int], *, bump_
     ops = connection.ops
     table = ops.quote_name(model._meta.db_table)
     columns = ", ".join(key_columns)
+    # Key columns are the day and, for the place tables, a name; the rest are counters.
+    types = [(key_columns[0], "date"), *((name, "text") for name in key_columns[1:]), ("count", "bigint")]
+    if bump_version:
+        types.append(("version", "bigint"))
     items = sorted(deltas.items())
     for start in range(0, len(items), _ROWS_PER_STATEMENT):
-        chunk = items[start:start + _ROWS_PER_STATEMENT]
-        params = []
-        for key, delta in chunk:
-            day, *rest = key
-            params.extend([ops.adapt_datefield_value(day), *rest, delta, *([1] if bump_version else [])])
-        placeholders = "(" + ", ".join(["%s"] * (len(key_columns) + 1 + bump_version)) + ")"
+        chunk = [
+            (ops.adapt_datefield_value(day), *rest, delta, *([1] if bump_version else []))
+            for (day, *rest), delta in items[start:start + _ROWS_PER_STATEMENT]
+        ]
+        source, params = _row_source(types, chunk)
         sql = (
-            f"INSERT INTO {table} ({columns}, count{', version' if bump_version else ''}) "
-            f"VALUES {', '.join([placeholders] * len(chunk))} "
+            f"INSERT INTO {table} ({columns}, count{', version' if bump_version else ''}) {source} "
             f"ON CONFLICT ({columns}) DO UPDATE SET count = {table}.count + excluded.count"
             + (f", version = {table}.version + 1" if bump_version else "")
         )
