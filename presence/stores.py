@@ -2,8 +2,8 @@
 Where the live presence state sits: two stores behind one small interface.
 
 * `RedisPresenceStore`: one sorted set of install ids scored by the server time
-  (Unix seconds) of their last heartbeat. A heartbeat is one MULTI/EXEC round trip
-  (ZADD GT, trim, expiry, and the day's first-seen guard); a count is one
+  (Unix seconds) of their last heartbeat. A heartbeat is one EVALSHA (ZADD GT,
+  trim, expiry, and the day's first-seen guard, atomically); a count is one
   ZCOUNT, O(log n) whatever the number of installs online.
 * `DatabasePresenceStore`: one `OnlineInstall` row per install, upserted by a
   single statement that writes nothing when the stored time is recent enough.
@@ -27,6 +27,22 @@ from presence.models import OnlineInstall
 logger = logging.getLogger("presence.stores")
 
 DAY_GUARD_TTL = 2 * 86400  # the guard must outlive its day in every time zone
+
+# KEYS: the online set, the day's seen set. ARGV: install id, seen, horizon, day guard TTL.
+# One script rather than MULTI/EXEC of five commands: one command to send and parse on
+# the hot path, and the same atomicity. Returns 1 when the install is new on that day.
+_TOUCH_LUA = """
+local seen = tonumber(ARGV[2])
+-- GT: a late, older heartbeat never moves an install back in time.
+redis.call('ZADD', KEYS[1], 'GT', seen, ARGV[1])
+-- Trim on every write: the set holds only installs the largest window can still see,
+-- and each call removes just the few that aged out since the previous one.
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (seen - tonumber(ARGV[3])))
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+local first = redis.call('SADD', KEYS[2], ARGV[1])
+redis.call('EXPIRE', KEYS[2], ARGV[4])
+return first
+"""
 
 
 class StoreUnavailable(Exception):
@@ -83,22 +99,25 @@ class RedisPresenceStore(PresenceStore):
     def touch(self, *, install_id, seen, day):
         import redis
 
-        horizon = settings.PRESENCE_TRIM_HORIZON
-        key, day_key = self.online_key(), self.day_key(day)
         try:
-            pipe = self._client().pipeline(transaction=True)
-            # GT: a late, older heartbeat never moves an install back in time.
-            pipe.zadd(key, {install_id: seen}, gt=True)
-            # Trim on every write: the set holds only installs the largest window can still see,
-            # and each call removes just the few that aged out since the previous one.
-            pipe.zremrangebyscore(key, "-inf", f"({seen - horizon}")
-            pipe.expire(key, horizon)
-            pipe.sadd(day_key, install_id)
-            pipe.expire(day_key, DAY_GUARD_TTL)
-            results = pipe.execute()
+            client = self._client()
+            # redis-py's Script sends EVALSHA and loads the script again if Redis lost it.
+            first = self._touch_script(client)(
+                keys=[self.online_key(), self.day_key(day)],
+                args=[install_id, seen, settings.PRESENCE_TRIM_HORIZON, DAY_GUARD_TTL],
+                client=client,
+            )
         except redis.RedisError as exc:
             raise StoreUnavailable(type(exc).__name__) from exc
-        return results[3] == 1
+        return first == 1
+
+    _script = None
+
+    @classmethod
+    def _touch_script(cls, client):
+        if cls._script is None:
+            cls._script = client.register_script(_TOUCH_LUA)
+        return cls._script
 
     def forget_day(self, *, install_id, day):
         import redis

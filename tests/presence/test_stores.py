@@ -175,3 +175,17 @@ def test_redis_store_failure_raises_store_unavailable(redis_store, settings):
         count(redis_store, 180)
     with pytest.raises(StoreUnavailable):
         seen(redis_store, "install-0001", 0)
+
+
+def test_redis_touch_marks_the_day_once_and_survives_redis_losing_its_scripts(redis_store):
+    from django_redis import get_redis_connection
+
+    from presence.stores import DAY_GUARD_TTL
+
+    raw = get_redis_connection("default")
+    assert seen(redis_store, "install-0002", 5) is True
+    assert seen(redis_store, "install-0002", 1) is False  # same day: not new
+    assert 0 < raw.ttl(redis_store.day_key(DAY)) <= DAY_GUARD_TTL
+    raw.script_flush()  # a restart or a flush: the loaded script is gone
+    assert seen(redis_store, "install-0003", 0) is True
+    assert raw.zscore(redis_store.online_key(), "install-0003") == NOW
