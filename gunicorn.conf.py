@@ -3,10 +3,13 @@ import multiprocessing
 import os
 
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
-# gthread: views are I/O bound (PostgreSQL, Redis); threads share one DB pool per worker.
+# gthread: a request's Python holds the GIL, its PostgreSQL and Redis round trips do not.
+# A worker per core, and two threads each so that one thread's round trips overlap the
+# other's Python; more threads only queue on the GIL: measured on 2 cores, 4 threads gave
+# no more requests/s, a longer p99 and ~40 MB more RSS per worker (docs/performance.md).
 worker_class = "gthread"
 workers = int(os.environ.get("GUNICORN_WORKERS", max(2, multiprocessing.cpu_count())))
-threads = int(os.environ.get("GUNICORN_THREADS", 4))
+threads = int(os.environ.get("GUNICORN_THREADS", 2))
 timeout = int(os.environ.get("GUNICORN_TIMEOUT", 30))  # seed 001: 30 s per request
 graceful_timeout = 30
 keepalive = 5

@@ -294,7 +294,8 @@ def main():
     parser.add_argument("--connections", type=int, default=16, help="wrk connections (default 16)")
     parser.add_argument("--wrk-threads", type=int, default=2)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (default 2)")
-    parser.add_argument("--threads", type=int, default=4, help="gunicorn threads per worker (default 4)")
+    parser.add_argument("--threads", type=int, default=2,
+                        help="gunicorn threads per worker (default 2, as gunicorn.conf.py)")
     parser.add_argument("--reload-data", action="store_true", help="drop and load the data set again")
     parser.add_argument("--only", help="comma-separated scenario names (the floor always runs)")
     args = parser.parse_args()
