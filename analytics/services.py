@@ -23,6 +23,7 @@ locks in the same order (PostgreSQL deadlocks are retried all the same).
 from __future__ import annotations
 
 from collections import Counter, defaultdict
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 import logging
@@ -173,8 +174,11 @@ def events_ingest(*, events: list[ValidEvent], received_at: datetime | None = No
         for e in sorted(rows, key=lambda e: e.client_ts)
     ]
 
+    # Rows are built before the transaction opens, so that it only runs statements.
+    event_rows = _event_rows(rows, received_at)
+
     def write() -> int:
-        stored = _insert_events(rows, received_at)
+        stored = _insert_events(event_rows)
         _record_sightings(sightings)
         return stored
 
@@ -182,25 +186,31 @@ def events_ingest(*, events: list[ValidEvent], received_at: datetime | None = No
     return IngestResult(stored=stored, duplicates=in_batch_duplicates + (len(rows) - stored))
 
 
-def _insert_events(rows: list[ValidEvent], received_at: datetime) -> int:
-    """Multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING: how many rows were really stored."""
+_EVENT_COLUMNS = [("event_name", "text"), ("install_id", "text"), ("user_id", "text"), ("event_id", "text"),
+                  ("client_ts", "timestamptz"), ("received_at", "timestamptz"), ("day", "date"),
+                  ("properties", "jsonb")]
+
+
+def _event_rows(rows: list[ValidEvent], received_at: datetime) -> list[tuple]:
+    """The Event rows to insert, as tuples in `_EVENT_COLUMNS` order, adapted for the database."""
     ops = connection.ops
-    table = ops.quote_name(Event._meta.db_table)
-    columns = [("event_name", "text"), ("install_id", "text"), ("user_id", "text"), ("event_id", "text"),
-               ("client_ts", "timestamptz"), ("received_at", "timestamptz"), ("day", "date"),
-               ("properties", "jsonb")]
     received = ops.adapt_datetimefield_value(received_at)
+    return [
+        (e.event_name, e.install_id, e.user_id, e.event_id, ops.adapt_datetimefield_value(e.client_ts),
+         received, ops.adapt_datefield_value(local_day(e.client_ts)),
+         jsonutil.dumps(e.properties).decode() if e.properties is not None else None)
+        for e in rows
+    ]
+
+
+def _insert_events(rows: list[tuple]) -> int:
+    """Multi-row INSERT ... ON CONFLICT DO NOTHING RETURNING: how many rows were really stored."""
+    table = connection.ops.quote_name(Event._meta.db_table)
     stored = 0
     for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = [
-            (e.event_name, e.install_id, e.user_id, e.event_id, ops.adapt_datetimefield_value(e.client_ts),
-             received, ops.adapt_datefield_value(local_day(e.client_ts)),
-             jsonutil.dumps(e.properties).decode() if e.properties is not None else None)
-            for e in rows[start:start + _ROWS_PER_STATEMENT]
-        ]
-        source, params = _row_source(columns, chunk)
+        source, params = _row_source(_EVENT_COLUMNS, rows[start:start + _ROWS_PER_STATEMENT])
         sql = (
-            f"INSERT INTO {table} ({', '.join(name for name, _type in columns)}) {source} "
+            f"INSERT INTO {table} ({', '.join(name for name, _type in _EVENT_COLUMNS)}) {source} "
             "ON CONFLICT DO NOTHING RETURNING id"
         )
         with connection.cursor() as cursor:
@@ -269,15 +279,34 @@ def _record_sightings(sightings: list[Sighting]) -> None:
         # Every day whose counts changed gets its version moved (a +0 total for a
         # day where only places moved), which retires the cached DAU maps of that day.
         changed_days = set(totals) | {day for day, _ in provinces} | {day for day, _ in cities}
-        _increment(DailyActiveCount, ["day"], {(day,): totals.get(day, 0) for day in changed_days},
-                   bump_version=True)
-        _increment(DailyProvinceCount, ["day", "province"], provinces)
-        _increment(DailyCityCount, ["day", "city"], cities)
+        # The count rows are the ones every batch of a day updates: their row locks serialize
+        # concurrent batches from the first upsert to the COMMIT, so the three upserts go to
+        # the server in one round trip.
+        with _one_round_trip():
+            _increment(DailyProvinceCount, ["day", "province"], provinces)
+            _increment(DailyCityCount, ["day", "city"], cities)
+            _increment(DailyActiveCount, ["day"], {(day,): totals.get(day, 0) for day in changed_days},
+                       bump_version=True)
 
     if connection.in_atomic_block:
         write()  # part of the caller's transaction (events_ingest retries as a whole)
     else:
         _with_deadlock_retry(write)
+
+
+@contextmanager
+def _one_round_trip():
+    """
+    On PostgreSQL, the statements executed inside are sent together (psycopg's pipeline
+    mode) and their results read at the end; errors still arrive as Django's database
+    errors. Only for statements whose results are not read inside. Elsewhere, a no-op.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    connection.ensure_connection()
+    with connection.wrap_database_errors, connection.connection.pipeline():
+        yield
 
 
 def _insert_actives(candidates: dict[tuple[date, str], dict]) -> set[tuple[date, str]]:
