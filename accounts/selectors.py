@@ -2,11 +2,10 @@
 from dataclasses import dataclass
 import math
 
-from django.db import connections, router
 from django.db.models import Q, QuerySet
-from django.db.models.expressions import Col
 
 from accounts.models import StatusChangeBatch, User
+from core.rowreader import RowReader
 
 
 def user_get(*, user_id: int) -> User | None:
@@ -14,44 +13,16 @@ def user_get(*, user_id: int) -> User | None:
     return User.objects.filter(pk=user_id).first()
 
 
-_REQUEST_USER_QUERIES: dict[str, tuple[str, list]] = {}
-
-
-def _request_user_query(connection) -> tuple[str, list]:
-    """The SELECT of one user by id and each column's converters, built once per database."""
-    if connection.alias not in _REQUEST_USER_QUERIES:
-        quote = connection.ops.quote_name
-        fields = User._meta.concrete_fields
-        sql = (f"SELECT {', '.join(quote(field.column) for field in fields)} "
-               f"FROM {quote(User._meta.db_table)} WHERE {quote(User._meta.pk.column)} = %s")
-        converters = []
-        for field in fields:
-            column = Col(User._meta.db_table, field)
-            converters.append((column, connection.ops.get_db_converters(column) + field.get_db_converters(connection)))
-        _REQUEST_USER_QUERIES[connection.alias] = (sql, converters)
-    return _REQUEST_USER_QUERIES[connection.alias]
+_request_user = RowReader(User, "pk")
 
 
 def user_get_for_request(*, user_id: int) -> User | None:
     """
     The user with this id, read for authenticating a request: one primary-key
-    SELECT of the whole row through a plain cursor, with the same value
-    converters the ORM applies. Compiling an ORM query cost more than running it
-    on this path, which every JWT request takes.
+    SELECT through a plain cursor with the ORM's converters (`core.rowreader`),
+    since every JWT request takes this path.
     """
-    connection = connections[router.db_for_read(User)]
-    sql, converters = _request_user_query(connection)
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [user_id])
-        row = cursor.fetchone()
-    if row is None:
-        return None
-    values = []
-    for value, (column, functions) in zip(row, converters):
-        for convert in functions:
-            value = convert(value, column, connection)
-        values.append(value)
-    return User.from_db(connection.alias, [field.attname for field in User._meta.concrete_fields], values)
+    return _request_user.get(user_id)
 
 
 def user_find_for_login(*, identifier: str) -> User | None:
