@@ -37,31 +37,54 @@ function M.seed()
 end
 
 -- wrk calls setup() once per thread in its main state: number the threads, so that
--- each one signs with timestamps of its own (see next_timestamp).
+-- each one draws from its own share of ids and pages (see pick_own and own_number).
 local threads_set_up = 0
 function setup(thread)
   thread:set("bench_thread", threads_set_up)
   threads_set_up = threads_set_up + 1
 end
 
--- The contract has no nonce: two requests with the same method, target, body and
--- millisecond carry the same signature, and the second is refused as a replay
--- (40104), as it should be. A real client never sends the same signed request twice;
--- this one keeps every timestamp distinct: strictly increasing within a thread, and
--- each thread on its own residue modulo the thread count (BENCH_WRK_THREADS).
 local thread_count = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
-local last_timestamp = 0
-function M.next_timestamp()
-  local ts = math.max(M.now_ms(), last_timestamp + 1)
-  local residue = (bench_thread or 0) % thread_count
-  ts = ts + (residue - ts % thread_count) % thread_count
-  last_timestamp = ts
-  return ts
+
+local function thread_index()
+  return (bench_thread or 0) % thread_count
+end
+
+-- A random element among those whose position belongs to this thread.
+function M.pick_own(list)
+  local shares = math.floor((#list - 1 - thread_index()) / thread_count) + 1
+  return list[thread_index() + 1 + thread_count * (math.random(shares) - 1)]
+end
+
+-- A random integer in [low, high] that belongs to this thread (low + thread, step thread count).
+function M.own_number(low, high)
+  local shares = math.floor((high - low - thread_index()) / thread_count) + 1
+  return low + thread_index() + thread_count * (math.random(shares) - 1)
+end
+
+-- The contract has no nonce: two requests with the same method, target, body and
+-- millisecond carry the same signature, and the second is refused as a replay (40104),
+-- as it should be; a real client never sends the same signed request twice. Threads
+-- never share a target (pick_own, own_number; create bodies are unique), and within a
+-- thread a request repeated in the same millisecond moves to the next one. Time never
+-- runs ahead of the clock by more than those rare repeats, so a later wrk run never
+-- meets a timestamp an earlier one used.
+local last_timestamp, used_this_ms = 0, {}
+function M.next_timestamp(request_key)
+  local ts = math.max(M.now_ms(), last_timestamp)
+  if ts > last_timestamp then
+    last_timestamp, used_this_ms = ts, {}
+  end
+  if used_this_ms[request_key] then
+    last_timestamp, used_this_ms = last_timestamp + 1, {}
+  end
+  used_this_ms[request_key] = true
+  return last_timestamp
 end
 
 -- A partner request signed as contract §3 says: METHOD + PATH + TIMESTAMP + BODY.
 function M.signed(method, path, body, app_id, secret)
-  local timestamp = tostring(M.next_timestamp())
+  local timestamp = tostring(M.next_timestamp(method .. path .. (body or "")))
   local signature = sha.hmac_sha256_hex(secret, method .. path .. timestamp .. (body or ""))
   local headers = { ["X-App-Id"] = app_id, ["X-Timestamp"] = timestamp, ["X-Signature"] = signature }
   if body then headers["Content-Type"] = "application/json" end

@@ -6,5 +6,5 @@ function init()
   ids = c.lines("intent_ids.txt")
 end
 function request()
-  return c.signed("GET", "/api/v1/intents/" .. c.pick(ids), nil, app_id, secret)
+  return c.signed("GET", "/api/v1/intents/" .. c.pick_own(ids), nil, app_id, secret)
 end

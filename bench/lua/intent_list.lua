@@ -8,6 +8,6 @@ end
 function request()
   local path = string.format(
     "/api/v1/intents?filter[status]=%s&sortBy=createdAt&sortOrder=desc&page=%d&pageSize=20",
-    c.pick(statuses), math.random(1, 50))
+    c.pick(statuses), c.own_number(1, 50))
   return c.signed("GET", path, nil, app_id, secret)
 end
