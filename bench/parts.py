@@ -10,22 +10,15 @@ presence write, a bare PostgreSQL and Redis round trip. docs/performance.md
 adds them up against the floor to explain the heartbeat and online-count ratios.
 """
 import argparse
-import os
 from pathlib import Path
 import sys
 import time
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import run as bench_run  # noqa: E402
 
-for key, value in bench_run.BENCH_ENV.items():
-    os.environ.setdefault(key, value)
-
-import django  # noqa: E402
-
-django.setup()
+bench_run.django_in_process()
 
 from django.db import connection  # noqa: E402
 from django_redis import get_redis_connection  # noqa: E402

@@ -19,16 +19,10 @@ import sys
 import time
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import run as bench_run  # noqa: E402
 
-for key, value in bench_run.BENCH_ENV.items():
-    os.environ.setdefault(key, value)
-
-import django  # noqa: E402
-
-django.setup()
+bench_run.django_in_process()
 
 from django.test import Client  # noqa: E402
 

@@ -81,6 +81,16 @@ SCENARIOS = [
 ]
 
 
+def django_in_process() -> None:
+    """Set Django up in this process with the bench's settings (for the in-process tools)."""
+    sys.path.insert(0, str(ROOT))
+    for key, value in BENCH_ENV.items():
+        os.environ.setdefault(key, value)
+    import django
+
+    django.setup()
+
+
 def run(cmd, **kwargs):
     return subprocess.run(cmd, check=True, **kwargs)
 
