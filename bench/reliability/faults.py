@@ -25,7 +25,7 @@ import time
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.reliability.harness import (  # noqa: E402
-    PrivatePostgres, PrivateRedis, ThreadLoad, gunicorn, probe, seed, service_env, stored_ids, wait_for,
+    ThreadLoad, gunicorn, private_servers, probe, seed, service_env, stored_ids, wait_for,
 )
 
 # What each fault must leave working (2xx) and what must answer 503 in its surface's style.
@@ -58,13 +58,9 @@ def _health(host, port) -> dict:
 
 def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_timeout: float = 30) -> dict:
     """Run the whole sequence; the report (counts per phase and action, health, recovery times, losses)."""
-    pg, redis = PrivatePostgres(), PrivateRedis()
     report: dict = {"phase_seconds": phase_seconds, "clients": clients, "workers": workers, "health": {},
                     "recovery_seconds": {}}
-    try:
-        pg.init()
-        pg.start()
-        redis.start()
+    with private_servers() as (pg, redis):
         env = service_env(pg.url, redis.url, PRESENCE_SNAPSHOTS_AUTOSTART="false", DB_CONNECT_TIMEOUT="2")
         creds = seed(env)
         with gunicorn(env, workers=workers) as (host, port, _process):
@@ -121,9 +117,6 @@ def run(phase_seconds: float = 20, clients: int = 8, workers: int = 2, recovery_
         report["intents_lost"] = sorted(set(tally.intents_acked) - stored_intents)
         report["violations"] = violations(report)
         return report
-    finally:
-        redis.stop()
-        pg.destroy()
 
 
 def _log_events(log, marks) -> dict:

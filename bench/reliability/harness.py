@@ -30,7 +30,7 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 from core.signing import compute_signature  # noqa: E402  (no Django needed)
-from tests.support.live import wait_until_listening  # noqa: E402
+from tests.support.live import stop_process, wait_until_listening  # noqa: E402
 
 PYTHON = sys.executable
 
@@ -158,6 +158,20 @@ class PrivatePostgres:
             ).fetchone()[0]
 
 
+@contextmanager
+def private_servers():
+    """A throwaway PostgreSQL cluster and Redis server, started; yields (pg, redis), both gone at the end."""
+    pg, redis = PrivatePostgres(), PrivateRedis()
+    try:
+        pg.init()
+        pg.start()
+        redis.start()
+        yield pg, redis
+    finally:
+        redis.stop()
+        pg.destroy()
+
+
 SEED_SCRIPT = """
 import json
 from django.contrib.auth import get_user_model
@@ -213,11 +227,7 @@ def gunicorn(env: dict, workers: int = 2, threads: int = 4):
         process.log = log  # type: ignore[attr-defined]
         yield "127.0.0.1", port, process
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=15)
         log.close()
 
 

@@ -30,7 +30,7 @@ import time
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.reliability.harness import (  # noqa: E402
-    PYTHON, ROOT, Client, PrivatePostgres, PrivateRedis, gunicorn, seed, service_env, wait_for,
+    PYTHON, ROOT, Client, gunicorn, private_servers, seed, service_env, wait_for,
 )
 from core.signing import compute_signature  # noqa: E402
 
@@ -197,11 +197,7 @@ def race_limiter(host, port, clients: int) -> dict:
 
 
 def run(scale: int = 1, workers: int = 4) -> dict:
-    pg, redis = PrivatePostgres(), PrivateRedis()
-    try:
-        pg.init()
-        pg.start()
-        redis.start()
+    with private_servers() as (pg, redis):
         env = service_env(pg.url, redis.url, PRESENCE_SNAPSHOTS_AUTOSTART="false", TRUSTED_PROXIES="127.0.0.1/32",
                           ANALYTICS_EVENTS_RATE=f"{LIMIT}/m")
         creds = seed(env)
@@ -217,9 +213,6 @@ def run(scale: int = 1, workers: int = 4) -> dict:
         report["problems"] = [f"{name}: {p}" for name, part in report.items() if isinstance(part, dict)
                               for p in part.get("problems", [])]
         return report
-    finally:
-        redis.stop()
-        pg.destroy()
 
 
 def main(argv=None) -> int:

@@ -27,7 +27,7 @@ import time
 sys.path.insert(0, str(Path(__file__).resolve().parents[2]))
 
 from bench.reliability.harness import (  # noqa: E402
-    Client, Mix, PrivatePostgres, PrivateRedis, gunicorn, judge, rss_kb, seed, service_env, stored_ids, wait_for,
+    Client, Mix, gunicorn, judge, private_servers, rss_kb, seed, service_env, stored_ids, wait_for,
     worker_pids,
 )
 
@@ -116,13 +116,9 @@ def drive(host, port, creds, processes, threads, rate, seconds, tag) -> dict:
 
 def run(minutes: float = 10, fraction: float = 0.7, peak_seconds: float = 30, processes: int = 2, threads: int = 8,
         workers: int = 2, gunicorn_threads: int = 4) -> dict:
-    pg, redis = PrivatePostgres(), PrivateRedis()
     report: dict = {"minutes": minutes, "fraction": fraction, "workers": workers, "gunicorn_threads": gunicorn_threads,
                     "client_processes": processes, "client_threads": threads}
-    try:
-        pg.init()
-        pg.start()
-        redis.start()
+    with private_servers() as (pg, redis):
         env = service_env(pg.url, redis.url, GUNICORN_MAX_REQUESTS="0")
         creds = seed(env)
         with gunicorn(env, workers=workers, threads=gunicorn_threads) as (host, port, process):
@@ -173,9 +169,6 @@ def run(minutes: float = 10, fraction: float = 0.7, peak_seconds: float = 30, pr
             verdict.append(f"{report['events_lost']} events lost")
         report["violations"] = verdict
         return report
-    finally:
-        redis.stop()
-        pg.destroy()
 
 
 def main(argv=None) -> int:

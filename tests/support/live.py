@@ -24,6 +24,15 @@ def closed_port() -> int:
     return free_port()
 
 
+def stop_process(process, timeout: float) -> None:
+    """SIGTERM (gunicorn's graceful stop), then SIGKILL if it has not exited within `timeout` s."""
+    process.terminate()
+    try:
+        process.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
 def wait_until_listening(process, port: int, exit_output, timeout: float = 30) -> None:
     """Wait until `port` accepts connections; raise with `exit_output()` if `process` dies first."""
     deadline = time.monotonic() + timeout
@@ -60,11 +69,7 @@ def running_service(env_overrides: dict[str, str | None], workers: int = 1):
         wait_until_listening(process, port, lambda: process.stdout.read().decode(errors="replace"))
         yield base
     finally:
-        process.terminate()
-        try:
-            process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            process.kill()
+        stop_process(process, timeout=10)
 
 
 def http(method: str, url: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 10):
