@@ -160,18 +160,6 @@ def start_gunicorn(env, port, workers, threads):
     raise SystemExit("bench: gunicorn did not start; see bench/.data/gunicorn.log")
 
 
-def wait_until_quiet(max_seconds=90, threshold=1.0):
-    """After a data load PostgreSQL flushes and Redis rehashes for a while: start measuring once
-    the machine's 1-minute load average is below `threshold` (or after `max_seconds`)."""
-    deadline = time.monotonic() + max_seconds
-    while time.monotonic() < deadline:
-        load = float(Path("/proc/loadavg").read_text().split()[0])
-        if load < threshold:
-            return load
-        time.sleep(3)
-    return float(Path("/proc/loadavg").read_text().split()[0])
-
-
 def _cpu_times():
     fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
     return sum(fields), fields[3] + fields[4]  # all, idle + iowait
@@ -180,8 +168,9 @@ def _cpu_times():
 def wait_until_idle(max_seconds=30.0, idle_share=0.9):
     """
     Wait until the CPUs were at least `idle_share` idle over one second (or `max_seconds`):
-    a scenario that wrote (events, creates) leaves PostgreSQL flushing and autovacuuming,
-    which would otherwise be charged to the next scenario. Returns the idle share seen.
+    a data load or a scenario that wrote (events, creates) leaves PostgreSQL flushing and
+    autovacuuming, which would otherwise be charged to what is measured next. Returns the
+    idle share seen.
     """
     deadline = time.monotonic() + max_seconds
     while True:
@@ -340,7 +329,7 @@ def main():
     run(load, cwd=ROOT, env=env)
 
     port = free_port()
-    print(f"bench: waiting for the machine to settle (load {wait_until_quiet():.2f})", flush=True)
+    print(f"bench: waiting for the machine to settle ({wait_until_idle(max_seconds=90):.0%} idle)", flush=True)
     server = start_gunicorn(env, port, args.workers, args.threads)
     base = f"http://127.0.0.1:{port}"
     wanted = set(args.only.split(",")) | {"floor"} if args.only else None
