@@ -2,6 +2,8 @@
 import multiprocessing
 import os
 
+from gunicorn.http import message as _gunicorn_http_message
+
 bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
 # gthread: a request's Python holds the GIL, its PostgreSQL and Redis round trips do not.
 # A worker per core, and two threads each so that one thread's round trips overlap the
@@ -20,9 +22,20 @@ keepalive = 5
 # The cost: connections still queued on a worker's socket when it exits (max_requests, a
 # reload) are reset, unless the kernel migrates them (sysctl net.ipv4.tcp_migrate_req=1).
 reuse_port = os.environ.get("GUNICORN_REUSE_PORT", "true").lower() in {"1", "true", "yes"}
-# The service enforces its own 8,192-character URL limit (414 in the API's format);
-# gunicorn's default of 4,094 would cut it short with a bare 400.
-limit_request_line = 0
+# The request line is bounded at twice the service's URL limit (MAX_URL_LENGTH, 8,192 by
+# default): every URL the service serves fits, one between the two limits reaches the service
+# and gets its own 414 in the API's format (contract: 40001), and anything longer is refused by
+# gunicorn with a bare 414 after reading at most this many bytes. 0 would mean "unlimited": a
+# client could stream an endless request line into a worker's memory.
+# gunicorn 27 caps the setting at gunicorn.http.message.MAX_REQUEST_LINE (8,190), which is
+# shorter than an 8,192-character URL plus method and version, so the cap is raised to the
+# bound here (the master sets it before forking; the parser reads it per request). The live
+# tests in tests/core/test_request_line.py fail if a gunicorn upgrade stops honouring it.
+_max_url_length = int(os.environ.get("MAX_URL_LENGTH", 8192))
+limit_request_line = 2 * _max_url_length
+if not hasattr(_gunicorn_http_message, "MAX_REQUEST_LINE"):
+    raise RuntimeError("gunicorn.http.message.MAX_REQUEST_LINE is gone: review limit_request_line in gunicorn.conf.py")
+_gunicorn_http_message.MAX_REQUEST_LINE = max(_gunicorn_http_message.MAX_REQUEST_LINE, limit_request_line)
 max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
 max_requests_jitter = 1000
 accesslog = None  # the service writes its own structured line per request
