@@ -3,7 +3,8 @@ Django admin for users and the batch status-change records.
 
 Status is read-only on the user form: it changes only through the actions
 below, which call the same service as the API and the command, so every change
-is recorded and deactivated users' tokens die at once.
+is recorded, deactivated users' tokens die at once, and only a superuser changes
+the status of staff and superuser accounts.
 """
 from django import forms
 from django.contrib import admin, messages
@@ -58,9 +59,12 @@ class UserAdmin(DjangoUserAdmin):
     actions = ("deactivate_users", "activate_users")
 
     def _set_status(self, request, queryset, status):
+        # The service applies the privilege rule for the signed-in staff user: without
+        # superuser rights, staff and superuser accounts are left alone and named here.
         ids = list(queryset.order_by("pk").values_list("pk", flat=True))
         changed = unchanged = 0
         skipped_self = False
+        skipped_privileged: list[int] = []
         for start in range(0, len(ids), BATCH_MAX_USERS):
             result = user_batch_set_status(
                 user_ids=ids[start:start + BATCH_MAX_USERS], status=status,
@@ -69,9 +73,17 @@ class UserAdmin(DjangoUserAdmin):
             changed += result.changed
             unchanged += len(result.unchanged_ids)
             skipped_self = skipped_self or result.skipped_self
+            skipped_privileged += result.skipped_privileged_ids
         self.message_user(request, f"{changed} user(s) set to {status}; {unchanged} already were.", messages.SUCCESS)
         if skipped_self:
             self.message_user(request, "Your own account was left unchanged.", messages.WARNING)
+        if skipped_privileged:
+            self.message_user(
+                request,
+                f"{len(skipped_privileged)} staff or superuser account(s) left unchanged (ids "
+                f"{', '.join(map(str, skipped_privileged))}): only a superuser may change their status.",
+                messages.WARNING,
+            )
 
     @admin.action(description="Deactivate selected users (their tokens stop working at once)",
                   permissions=["change"])

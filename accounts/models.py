@@ -111,6 +111,8 @@ class StatusChangeBatch(models.Model):
     unchanged_ids = models.JSONField(default=list, help_text="already in the requested status")
     missing_ids = models.JSONField(default=list, help_text="no such user")
     skipped_self = models.BooleanField(default=False, help_text="the actor's own id was in the batch and left alone")
+    skipped_privileged_ids = models.JSONField(
+        default=list, help_text="staff or superuser accounts left alone: the actor was not a superuser")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:

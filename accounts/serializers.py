@@ -231,6 +231,9 @@ class BatchStatusResult(serializers.Serializer):
     unchangedIds = serializers.ListField(child=serializers.IntegerField(), help_text="already in that status")
     notFoundIds = serializers.ListField(child=serializers.IntegerField(), help_text="no such user")
     skippedSelf = serializers.BooleanField(help_text="the caller's own id was given and left alone")
+    skippedPrivilegedIds = serializers.ListField(
+        child=serializers.IntegerField(),
+        help_text="staff or superuser accounts left alone: only a superuser may change their status")
 
 
 class HealthResult(serializers.Serializer):

@@ -166,6 +166,20 @@ def user_update_profile(*, user_id: int, changes: dict) -> User:
 
 # --- Status changes -------------------------------------------------------------
 
+# Django's own permission behind the admin's status actions (`permissions=["change"]`).
+# The API asks for the same one, so no path to a status change is looser than the admin.
+STATUS_CHANGE_PERMISSION = "accounts.change_user"
+
+
+def user_can_change_status(*, actor: User | None) -> bool:
+    """
+    Whether `actor` may change users' status at all: an active user with Django's
+    change-user permission (superusers hold every permission). Which accounts they
+    may change is decided per user by `user_batch_set_status`.
+    """
+    return actor is not None and actor.is_active and actor.has_perm(STATUS_CHANGE_PERMISSION)
+
+
 @dataclass(frozen=True)
 class StatusChangeResult:
     status: str
@@ -174,6 +188,7 @@ class StatusChangeResult:
     unchanged_ids: list[int]
     missing_ids: list[int]
     skipped_self: bool
+    skipped_privileged_ids: list[int]
     dry_run: bool
     record: StatusChangeBatch | None
 
@@ -183,16 +198,31 @@ class StatusChangeResult:
 
 
 def user_batch_set_status(*, user_ids: list[int], status: str, source: str, actor: User | None = None,
-                          actor_label: str | None = None, dry_run: bool = False) -> StatusChangeResult:
+                          actor_label: str | None = None, dry_run: bool = False,
+                          operator: bool = False) -> StatusChangeResult:
     """
     Set `status` on up to 1,000 users at once; the one service behind the API,
-    the admin actions and the manage.py command.
+    the admin actions and the manage.py command, and the one place their rules live.
+
+    Who may do what, as Django's admin has it:
+    - a signed-in `actor` needs `accounts.change_user` (403 "需要管理员权限" otherwise);
+    - only a superuser changes the status of a staff or superuser account: for any
+      other actor those ids are left alone and reported in `skipped_privileged_ids`
+      (a staff user could otherwise lock out the superusers above them);
+    - `operator=True` is the shell (manage.py, run by someone who can already change
+      the database directly): it acts with a superuser's authority, and `actor`, if
+      given, only names who is recorded.
+    One of the two is required, so that no caller gets authority by leaving `actor` out.
 
     The actor's own status is never changed. Deactivation also moves each user's
     token_version, so tokens issued before it stay dead if the user is reactivated.
     Unknown ids and users already in that status are reported, not errors. Each
     call (except a dry run) is recorded as a `StatusChangeBatch`.
     """
+    if actor is None and not operator:
+        raise ValueError("a status change needs the acting user, or operator=True for a shell operator")
+    if not operator and not user_can_change_status(actor=actor):
+        raise ServiceError(str(Msg.ADMIN_REQUIRED), code=403, status=403)
     if status not in User.Status.values:
         raise _bad_request(Msg.INVALID_STATUS)
     ids = list(dict.fromkeys(int(pk) for pk in user_ids))
@@ -201,11 +231,20 @@ def user_batch_set_status(*, user_ids: list[int], status: str, source: str, acto
     if len(ids) > BATCH_MAX_USERS:
         raise _bad_request(Msg.TOO_MANY_USERS)
     actor_pk = actor.pk if actor is not None else None
+    may_change_privileged = operator or actor.is_superuser
     with transaction.atomic():
-        current = dict(User.objects.select_for_update().filter(pk__in=ids).values_list("pk", "status"))
+        # The flags are read under the same row lock as the status: a user promoted to
+        # staff by a concurrent transaction is judged by what is committed.
+        rows = list(User.objects.select_for_update().filter(pk__in=ids).values_list(
+            "pk", "status", "is_staff", "is_superuser"))
+        current = {pk: row_status for pk, row_status, _, _ in rows}
+        privileged_ids = {pk for pk, _, is_staff, is_superuser in rows if is_staff or is_superuser}
         skipped_self = actor_pk in current
-        changed = [pk for pk in ids if pk in current and pk != actor_pk and current[pk] != status]
-        unchanged = [pk for pk in ids if pk in current and pk != actor_pk and current[pk] == status]
+        candidates = [pk for pk in ids if pk in current and pk != actor_pk]
+        skipped_privileged = [] if may_change_privileged else [pk for pk in candidates if pk in privileged_ids]
+        candidates = [pk for pk in candidates if pk not in skipped_privileged]
+        changed = [pk for pk in candidates if current[pk] != status]
+        unchanged = [pk for pk in candidates if current[pk] == status]
         missing = [pk for pk in ids if pk not in current]
         record = None
         if not dry_run:
@@ -218,11 +257,14 @@ def user_batch_set_status(*, user_ids: list[int], status: str, source: str, acto
                 actor=actor, actor_label=actor_label or (actor.username if actor else source), source=source,
                 status=status, requested_count=len(ids), changed_count=len(changed), changed_ids=changed,
                 unchanged_ids=unchanged, missing_ids=missing, skipped_self=skipped_self,
+                skipped_privileged_ids=skipped_privileged,
             )
     if not dry_run:
         logger.info(
             "accounts.batch_status",
-            extra={"source": source, "actor": actor_pk, "status": status, "requested": len(ids),
-                   "changed": len(changed), "batch_id": record.pk},
+            extra={"source": source, "actor": actor_pk, "operator": operator, "status": status,
+                   "requested": len(ids), "changed": len(changed), "skipped_privileged": len(skipped_privileged),
+                   "batch_id": record.pk},
         )
-    return StatusChangeResult(status, len(ids), changed, unchanged, missing, skipped_self, dry_run, record)
+    return StatusChangeResult(status, len(ids), changed, unchanged, missing, skipped_self, skipped_privileged,
+                              dry_run, record)

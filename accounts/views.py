@@ -15,7 +15,7 @@ from accounts import selectors, services, system
 from accounts.authentication import AdminJWTAuthentication, JWTAuthentication
 from accounts.errors import Msg
 from accounts.models import StatusChangeBatch
-from accounts.permissions import IsStaff, SystemStatsAccess
+from accounts.permissions import CanChangeUserStatus, IsStaff, SystemStatsAccess
 from accounts.serializers import (
     AuthResult, BatchStatusInput, BatchStatusResult, HealthResult, LoginInput, ProfileResult, ProfileUpdateInput,
     ProfileUpdateResult, RegisterInput, SystemStatsResult, UserSearchInput, UserSearchResult, UserSerializer,
@@ -124,9 +124,13 @@ class AdminUserSearchView(AdminView):
 
 
 class AdminBatchStatusView(AdminView):
+    permission_classes = [CanChangeUserStatus]
+
     @extend_schema(operation_id="admin_users_batch_status", summary="Set the status of up to 1,000 users (staff)",
-                   description="The caller's own status never changes. Deactivated users' tokens stop working at "
-                   "once. Each call is recorded (Django admin: status change batches).",
+                   description="Needs Django's change-user permission (`accounts.change_user`). The caller's own "
+                   "status never changes, and only a superuser changes staff or superuser accounts (others are "
+                   "reported in skippedPrivilegedIds). Deactivated users' tokens stop working at once. Each call "
+                   "is recorded (Django admin: status change batches).",
                    request=BatchStatusInput, responses={200: BatchStatusResult}, tags=["accounts admin"])
     def post(self, request):
         data = BatchStatusInput(data=request.data)
@@ -139,6 +143,7 @@ class AdminBatchStatusView(AdminView):
         return respond({
             "message": message, "affectedRows": result.changed, "unchangedIds": result.unchanged_ids,
             "notFoundIds": result.missing_ids, "skippedSelf": result.skipped_self,
+            "skippedPrivilegedIds": result.skipped_privileged_ids,
         }, message=message)
 
 

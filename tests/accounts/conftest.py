@@ -2,6 +2,7 @@
 import itertools
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from accounts.models import User
 from accounts.tokens import token_issue
@@ -31,6 +32,13 @@ def user(db):
     return make_user("alice", nickname="Alice", email="alice@example.com", phone="13800000001")
 
 
+def grant(user, codename: str, app_label: str = "accounts") -> User:
+    """Give `user` one of Django's model permissions (e.g. `change_user`)."""
+    user.user_permissions.add(Permission.objects.get(codename=codename, content_type__app_label=app_label))
+    return user
+
+
 @pytest.fixture
 def staff(db):
-    return make_user("admin", is_staff=True, user_type=User.UserType.ADMIN)
+    """A staff user who administers users (Django's change-user permission), not a superuser."""
+    return grant(make_user("admin", is_staff=True, user_type=User.UserType.ADMIN), "change_user")

@@ -1,10 +1,13 @@
 """GET /api/v1/admin/users/search and POST /api/v1/admin/users/batch-status (seed 002 §3)."""
+from datetime import timedelta
+
 import pytest
 
 from accounts.models import StatusChangeBatch, User
 from accounts.services import user_batch_set_status
 from accounts.tokens import token_issue
-from tests.accounts.conftest import bearer, make_user, post_json
+from core.exceptions import ServiceError
+from tests.accounts.conftest import bearer, grant, make_user, post_json
 from tests.support.assertions import assert_accounts_error, assert_accounts_ok
 
 pytestmark = pytest.mark.django_db
@@ -96,12 +99,23 @@ def test_a_deleted_admin_is_401(api, staff):
 
 def test_a_deactivated_admin_is_403_at_once(api, staff):
     headers = bearer(staff)
-    other_admin = make_user("boss", is_staff=True)
-    user_batch_set_status(user_ids=[staff.pk], status="inactive", source="api", actor=other_admin)
+    boss = User.objects.create_superuser("boss", "bosspass1")
+    user_batch_set_status(user_ids=[staff.pk], status="inactive", source="api", actor=boss)
     assert_accounts_error(api.get(SEARCH, **headers), 403, "管理员账号已被禁用")
 
 
-def test_an_expired_or_invalid_token_is_401(api, staff):
+def test_an_expired_token_is_401(api, staff):
+    # Correctly signed, right `ver`, a live staff user: only the expiry is wrong.
+    token = token_issue(user=staff, lifetime=timedelta(seconds=-1))
+    response = api.get(SEARCH, HTTP_AUTHORIZATION=f"Bearer {token}")
+    payload = assert_accounts_error(response, 401, "token已过期")
+    assert payload == {"success": False, "code": 401, "message": "token已过期", "data": None}
+    assert response["WWW-Authenticate"] == 'Bearer realm="api"'
+    # The same user with a token of the normal lifetime gets in: the expiry alone refused it.
+    assert_accounts_ok(api.get(SEARCH, **bearer(staff)))
+
+
+def test_a_malformed_token_is_401(api, staff):
     assert_accounts_error(api.get(SEARCH, HTTP_AUTHORIZATION="Bearer x.y.z"), 401, "无效的认证token")
 
 
@@ -113,7 +127,7 @@ def test_batch_deactivation_changes_the_users_and_is_recorded(api, staff, people
     response = post_json(api, BATCH, {"userIds": ids, "status": "inactive"}, **bearer(staff))
     data = assert_accounts_ok(response)
     assert data == {"message": "成功更新 2 个用户状态", "affectedRows": 2, "unchangedIds": [], "notFoundIds": [],
-                    "skippedSelf": False}
+                    "skippedSelf": False, "skippedPrivilegedIds": []}
     assert response.json()["message"] == "成功更新 2 个用户状态"
     assert set(User.objects.filter(pk__in=ids).values_list("status", flat=True)) == {"inactive"}
     assert User.objects.get(pk=people[2].pk).status == "active"
@@ -126,11 +140,11 @@ def test_batch_deactivation_changes_the_users_and_is_recorded(api, staff, people
 
 
 def test_unknown_ids_and_users_already_in_the_status_are_reported(api, staff, people):
-    user_batch_set_status(user_ids=[people[0].pk], status="inactive", source="api")
+    user_batch_set_status(user_ids=[people[0].pk], status="inactive", source="api", operator=True)
     body = {"userIds": [people[0].pk, people[1].pk, 999999, people[1].pk], "status": "inactive"}
     data = assert_accounts_ok(post_json(api, BATCH, body, **bearer(staff)))
     assert data == {"message": "成功更新 1 个用户状态", "affectedRows": 1, "unchangedIds": [people[0].pk],
-                    "notFoundIds": [999999], "skippedSelf": False}
+                    "notFoundIds": [999999], "skippedSelf": False, "skippedPrivilegedIds": []}
 
 
 def test_the_callers_own_status_never_changes(api, staff, people):
@@ -141,7 +155,7 @@ def test_the_callers_own_status_never_changes(api, staff, people):
 
 
 def test_reactivation_works(api, staff, people):
-    user_batch_set_status(user_ids=[people[0].pk], status="inactive", source="api")
+    user_batch_set_status(user_ids=[people[0].pk], status="inactive", source="api", operator=True)
     data = assert_accounts_ok(post_json(api, BATCH, {"userIds": [people[0].pk], "status": "active"}, **bearer(staff)))
     assert data["affectedRows"] == 1
     assert User.objects.get(pk=people[0].pk).status == "active"
@@ -177,3 +191,75 @@ def test_a_batch_costs_a_fixed_number_of_queries(api, staff, django_assert_max_n
     body = {"userIds": [u.pk for u in users], "status": "inactive"}
     with django_assert_max_num_queries(8):
         assert assert_accounts_ok(post_json(api, BATCH, body, **bearer(staff)))["affectedRows"] == 50
+
+
+# --- who may change whom (Django's rules: change-user permission, superusers above staff) ----
+
+@pytest.fixture
+def root(db):
+    return User.objects.create_superuser("root", "rootpass1")
+
+
+def test_staff_without_the_change_permission_are_refused_and_nothing_changes(api, people):
+    clerk = make_user("clerk", is_staff=True)
+    grant(clerk, "view_user")  # may look at users in Django admin, not change them
+    response = post_json(api, BATCH, {"userIds": [people[0].pk], "status": "inactive"}, **bearer(clerk))
+    assert_accounts_error(response, 403, "需要管理员权限")
+    assert User.objects.get(pk=people[0].pk).status == "active"
+    assert not StatusChangeBatch.objects.exists()
+
+
+def test_search_stays_open_to_staff_without_the_change_permission(api, people):
+    clerk = make_user("clerk", is_staff=True)
+    assert assert_accounts_ok(api.get(SEARCH, **bearer(clerk)))["total"] == 4
+
+
+def test_staff_cannot_change_superusers_or_other_staff_and_are_told_which(api, staff, people, root):
+    colleague = make_user("colleague", is_staff=True)
+    root_token = token_issue(user=root)
+    body = {"userIds": [root.pk, colleague.pk, people[0].pk, staff.pk], "status": "inactive"}
+    data = assert_accounts_ok(post_json(api, BATCH, body, **bearer(staff)))
+    assert data == {"message": "成功更新 1 个用户状态", "affectedRows": 1, "unchangedIds": [], "notFoundIds": [],
+                    "skippedSelf": True, "skippedPrivilegedIds": [root.pk, colleague.pk]}
+    statuses = dict(User.objects.values_list("username", "status"))
+    assert (statuses["root"], statuses["colleague"], statuses["zhangsan"], statuses["admin"]) == (
+        "active", "active", "inactive", "active")
+    assert User.objects.get(pk=root.pk).token_version == 0
+    assert_accounts_ok(api.get(SEARCH, HTTP_AUTHORIZATION=f"Bearer {root_token}"))
+    record = StatusChangeBatch.objects.get()
+    assert (record.changed_ids, record.skipped_privileged_ids, record.skipped_self) == (
+        [people[0].pk], [root.pk, colleague.pk], True)
+
+
+def test_a_privileged_account_already_in_the_status_is_reported_as_skipped(api, staff, root):
+    colleague = make_user("colleague", is_staff=True, status="inactive")
+    data = assert_accounts_ok(post_json(api, BATCH, {"userIds": [colleague.pk], "status": "inactive"},
+                                        **bearer(staff)))
+    assert (data["affectedRows"], data["unchangedIds"], data["skippedPrivilegedIds"]) == (0, [], [colleague.pk])
+
+
+def test_a_superuser_changes_staff_and_other_superusers(api, staff, root):
+    other_root = User.objects.create_superuser("root2", "rootpass2")
+    data = assert_accounts_ok(post_json(api, BATCH, {"userIds": [staff.pk, other_root.pk], "status": "inactive"},
+                                        HTTP_AUTHORIZATION=f"Bearer {token_issue(user=root)}"))
+    assert (data["affectedRows"], data["skippedPrivilegedIds"], data["skippedSelf"]) == (2, [], False)
+    assert set(User.objects.filter(pk__in=[staff.pk, other_root.pk]).values_list("status", flat=True)) == {"inactive"}
+
+
+def test_the_service_refuses_an_actor_without_the_permission(people):
+    clerk = make_user("clerk", is_staff=True)
+    with pytest.raises(ServiceError) as refused:
+        user_batch_set_status(user_ids=[people[0].pk], status="inactive", source="api", actor=clerk)
+    assert (refused.value.status_code, refused.value.message) == (403, "需要管理员权限")
+    assert User.objects.get(pk=people[0].pk).status == "active"
+
+
+def test_the_service_needs_an_actor_or_an_explicit_operator(people):
+    with pytest.raises(ValueError):
+        user_batch_set_status(user_ids=[people[0].pk], status="inactive", source="api")
+    assert User.objects.get(pk=people[0].pk).status == "active"
+
+
+def test_an_operator_has_a_superusers_authority(root):
+    result = user_batch_set_status(user_ids=[root.pk], status="inactive", source="command", operator=True)
+    assert (result.changed_ids, result.skipped_privileged_ids) == ([root.pk], [])

@@ -79,9 +79,9 @@ def test_a_token_of_a_deleted_user_is_401(api, user):
 def test_deactivation_locks_the_user_out_at_once_and_for_good(api, user):
     token = token_issue(user=user)
     assert_accounts_ok(get_profile(api, token))
-    user_batch_set_status(user_ids=[user.pk], status="inactive", source="api")
+    user_batch_set_status(user_ids=[user.pk], status="inactive", source="api", operator=True)
     assert_accounts_error(get_profile(api, token), 403, "账户已被禁用")
-    user_batch_set_status(user_ids=[user.pk], status="active", source="api")
+    user_batch_set_status(user_ids=[user.pk], status="active", source="api", operator=True)
     # Reactivated, the user logs in again: tokens from before the deactivation stay dead.
     assert_accounts_error(get_profile(api, token), 401, "token已失效,请重新登录")
 

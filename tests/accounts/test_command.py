@@ -62,6 +62,18 @@ def test_ids_and_usernames_come_from_files(trio, tmp_path):
     assert "3 users requested, 3 set to inactive" in out
 
 
+def test_the_command_acts_as_a_superuser_whoever_the_actor_is(trio):
+    # An operator at the shell can already write the database: staff and superusers are not off limits.
+    User.objects.create_superuser("root", "rootpass1")
+    make_user("colleague", is_staff=True)
+    make_user("clerk", is_staff=True)  # no permissions at all: only named in the record
+    out = run("inactive", "--usernames", "root", "colleague", "--actor", "clerk")
+    assert (statuses()["root"], statuses()["colleague"], statuses()["clerk"]) == ("inactive", "inactive", "active")
+    assert "2 users requested, 2 set to inactive" in out
+    record = StatusChangeBatch.objects.get()
+    assert (record.actor.username, record.changed_count, record.skipped_privileged_ids) == ("clerk", 2, [])
+
+
 def test_the_actor_is_recorded_and_never_changes_itself(trio):
     boss = make_user("boss", is_staff=True)
     out = run("inactive", "--usernames", "boss", "amy", "--actor", "boss")

@@ -46,7 +46,7 @@ def test_a_wrong_password_is_401(api, user):
 
 
 def test_an_inactive_account_is_403_once_the_password_is_right(api, user):
-    user_batch_set_status(user_ids=[user.pk], status="inactive", source="command")
+    user_batch_set_status(user_ids=[user.pk], status="inactive", source="command", operator=True)
     assert_accounts_error(login(api, "alice"), 403, "账户已被禁用")
     # Someone without the password learns nothing about the account's status.
     assert_accounts_error(login(api, "alice", "wrong-password"), 401, "密码错误")

@@ -104,7 +104,7 @@ def test_the_profile_needs_a_token(api, user):
 
 def test_an_inactive_user_is_403_on_both_methods(api, user):
     headers = bearer(user)
-    user_batch_set_status(user_ids=[user.pk], status="inactive", source="api")
+    user_batch_set_status(user_ids=[user.pk], status="inactive", source="api", operator=True)
     assert_accounts_error(api.get(URL, **headers), 403, "账户已被禁用")
     assert_accounts_error(put_json(api, URL, {"nickname": "x"}, **headers), 403, "账户已被禁用")
 
