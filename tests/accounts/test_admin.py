@@ -4,7 +4,7 @@ from django.urls import reverse
 
 from accounts.models import StatusChangeBatch, User
 from accounts.tokens import token_issue
-from tests.accounts.conftest import make_user
+from tests.accounts.conftest import grant, make_user
 from tests.support.assertions import assert_accounts_error
 
 pytestmark = pytest.mark.django_db
@@ -81,8 +81,61 @@ def test_batch_records_are_listed_read_only(client, operator):
     client.post(reverse("admin:accounts_user_changelist"), {
         "action": "deactivate_users", "_selected_action": [str(User.objects.get(username="v1").pk)]})
     record = StatusChangeBatch.objects.get()
+    detail_url = reverse("admin:accounts_statuschangebatch_change", args=[record.pk])
     listing = client.get(reverse("admin:accounts_statuschangebatch_changelist"))
-    assert listing.status_code == 200 and b"root" in listing.content
-    detail = client.get(reverse("admin:accounts_statuschangebatch_change", args=[record.pk]))
+    assert listing.status_code == 200
+    # The record's own row: its link and figures, not the username every admin header shows.
+    assert list(listing.context["cl"].result_list) == [record]
+    assert f'href="{detail_url}"'.encode() in listing.content
+    assert b'<td class="field-changed_count">1</td>' in listing.content
+    detail = client.get(detail_url)
     assert detail.status_code == 200
+    assert detail.context["original"] == record
     assert client.get(reverse("admin:accounts_statuschangebatch_add")).status_code == 403
+
+
+# --- who may change whom: the same rule as the API, for the signed-in staff user -------
+
+def test_a_staff_admin_cannot_deactivate_superusers_or_staff(client, api):
+    clerk = grant(make_user("clerk", is_staff=True), "change_user")
+    root = User.objects.create_superuser("root", "rootpass1")
+    colleague = make_user("colleague", is_staff=True)
+    plain = make_user("plain")
+    root_token = token_issue(user=root)
+    client.force_login(clerk)
+    response = client.post(reverse("admin:accounts_user_changelist"), {
+        "action": "deactivate_users", "_selected_action": [str(u.pk) for u in (root, colleague, plain)],
+    }, follow=True)
+    assert response.status_code == 200
+    assert b"1 user(s) set to inactive" in response.content
+    expected = (f"2 staff or superuser account(s) left unchanged (ids {root.pk}, {colleague.pk}): "
+                "only a superuser may change their status.")
+    assert expected in [str(m) for m in response.context["messages"]]
+    assert dict(User.objects.values_list("username", "status")) == {
+        "clerk": "active", "root": "active", "colleague": "active", "plain": "inactive"}
+    assert api.get("/api/v1/users/profile", HTTP_AUTHORIZATION=f"Bearer {root_token}").status_code == 200
+    record = StatusChangeBatch.objects.get()
+    assert (record.actor, record.changed_ids, record.skipped_privileged_ids) == (clerk, [plain.pk],
+                                                                                [root.pk, colleague.pk])
+
+
+def test_a_superuser_admin_deactivates_staff(client, operator):
+    colleague = make_user("colleague", is_staff=True)
+    response = client.post(reverse("admin:accounts_user_changelist"), {
+        "action": "deactivate_users", "_selected_action": [str(colleague.pk)]}, follow=True)
+    assert b"1 user(s) set to inactive" in response.content
+    assert b"left unchanged" not in response.content
+    assert User.objects.get(pk=colleague.pk).status == "inactive"
+
+
+def test_staff_who_may_only_view_users_have_no_status_actions(client):
+    viewer = grant(make_user("viewer", is_staff=True), "view_user")
+    plain = make_user("plain")
+    client.force_login(viewer)
+    listing = client.get(reverse("admin:accounts_user_changelist"))
+    assert listing.status_code == 200
+    assert b"deactivate_users" not in listing.content
+    client.post(reverse("admin:accounts_user_changelist"), {
+        "action": "deactivate_users", "_selected_action": [str(plain.pk)]})
+    assert User.objects.get(pk=plain.pk).status == "active"
+    assert not StatusChangeBatch.objects.exists()
