@@ -1,6 +1,5 @@
 """Shared builders for analytics tests: recent client times, batches, users with tokens."""
 from datetime import datetime, timedelta
-import time
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
@@ -16,8 +15,23 @@ def local_midnight(days_ago: int) -> datetime:
     return datetime.combine(today - timedelta(days=days_ago), datetime.min.time(), tzinfo=zone)
 
 
+def fixed_noon(days_ago: int = 1) -> int:
+    """
+    Unix seconds of noon `days_ago` days ago (service TIME_ZONE): a clientTs well inside
+    the accepted 30 days whose day stays put even if the test runs across midnight.
+    """
+    return int((local_midnight(days_ago) + timedelta(hours=12)).timestamp())
+
+
+# The clientTs of `event()` when none is given: set once per test by the autouse
+# fixture in conftest.py, so that every default event of a test falls on one day.
+DEFAULT_TS: int | None = None
+
+
 def event(name="app_session_start", install="install-0001", ts=None, **extra):
-    body = {"eventName": name, "installId": install, "clientTs": ts if ts is not None else int(time.time()) - 60}
+    if ts is None:
+        ts = DEFAULT_TS if DEFAULT_TS is not None else fixed_noon()
+    body = {"eventName": name, "installId": install, "clientTs": ts}
     body.update(extra)
     return body
 
