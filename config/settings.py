@@ -232,6 +232,15 @@ JWT_EXPIRE = env.str("JWT_EXPIRE", default="7d")
 def _duration_seconds(text: str) -> int:
     """'7d', '12h', '30m', '45s' or plain seconds, as JWT_EXPIRE is written for Node services."""
     text = text.strip().lower()
+# Without Redis, limits and replay claims live in a SQLite file that every process of the
+# host shares (core.ratelimit.SqliteSlidingWindow): by default beside the embedded database,
+# a file of its own so that a limiter write never waits for a request's transaction.
+_sqlite_data = Path(env.str("SQLITE_PATH", default=str(BASE_DIR / "db.sqlite3")))
+RATELIMIT_SQLITE_PATH = env.str(
+    "RATELIMIT_SQLITE_PATH", default=str(_sqlite_data.with_name(_sqlite_data.stem + ".limits.sqlite3"))
+)
+# Seconds a decision waits for another process's write lock before the store counts as down.
+RATELIMIT_SQLITE_TIMEOUT = env.float("RATELIMIT_SQLITE_TIMEOUT", default=2.0)
     units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
     if text and text[-1] in units:
         return int(text[:-1]) * units[text[-1]]
@@ -278,9 +287,15 @@ PARTNER_SECRET_ROTATION_GRACE_HOURS = env.int("PARTNER_SECRET_ROTATION_GRACE_HOU
 # --- Accounts limits -----------------------------------------------------------
 # 002 §7: requests per client IP to the accounts API (health probes are never limited).
 # "<count>/<n><s|m|h|d>"; empty turns the limit off. RATE_LIMITS["accounts"] wins when set.
+# A used signature is remembered for the whole window (2 x the tolerance: a timestamp may be
+# that far ahead or behind) plus this margin for the clocks of several hosts disagreeing.
+PARTNER_REPLAY_SKEW_MARGIN_SECONDS = env.int("PARTNER_REPLAY_SKEW_MARGIN_SECONDS", default=60)
 ACCOUNTS_RATE_LIMIT = env.str(
     "ACCOUNTS_RATE_LIMIT", default="100/15m" if APP_ENV == "production" else "1000/15m"
 )
+# The window an app's limit counts over: 1 s makes it the per-second QPS of 001. A wider one
+# (e.g. 60 s with 60 x the limit) smooths bursts; the headers name the window they count.
+PARTNER_QPS_WINDOW_SECONDS = env.float("PARTNER_QPS_WINDOW_SECONDS", default=1.0)
 # Failed logins to one account: after this many within the window, the account's
 # logins answer 429 until the oldest failure leaves the window (any IP, any password).
 ACCOUNTS_LOGIN_FAILURE_LIMIT = env.str("ACCOUNTS_LOGIN_FAILURE_LIMIT", default="5/15m")

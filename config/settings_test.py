@@ -1,5 +1,7 @@
 """Test settings: the environment's database and cache, with fast hashing and isolated key spaces."""
+import atexit
 import os
+import tempfile
 import uuid
 
 os.environ.setdefault("DJANGO_ENV", "development")
@@ -13,6 +15,19 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # parallel runs never share a limiter or cache key.
 _RUN = uuid.uuid4().hex[:10]
 RATELIMIT_KEY_PREFIX = f"test:{_RUN}:rl"
+# Without Redis: one limits file per test process, removed when it exits.
+RATELIMIT_SQLITE_PATH = os.path.join(tempfile.gettempdir(), f"procure-test-{_RUN}.limits.sqlite3")
+
+
+@atexit.register
+def _remove_limits_file():
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.remove(RATELIMIT_SQLITE_PATH + suffix)
+        except FileNotFoundError:
+            pass
+
+
 CACHE_KEY_PREFIX = f"test:{_RUN}"
 CACHES["default"]["KEY_PREFIX"] = CACHE_KEY_PREFIX
 

@@ -1,6 +1,7 @@
 """Structured logging: one JSON object per line, with the fields passed as `extra`."""
 import json
 import logging
+import os
 
 from core.timeutil import isoformat_z, utc_now
 
@@ -8,7 +9,7 @@ _STANDARD_ATTRS = set(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"m
 
 
 class JsonFormatter(logging.Formatter):
-    """Formats a record as `{"ts", "level", "logger", "event", ...extra}`."""
+    """Formats a record as `{"ts", "level", "logger", "event", "pid", ...extra}` (pid: which worker process)."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry = {
@@ -16,6 +17,7 @@ class JsonFormatter(logging.Formatter):
             "level": record.levelname,
             "logger": record.name,
             "event": record.getMessage(),
+            "pid": os.getpid(),
         }
         for key, value in record.__dict__.items():
             if key not in _STANDARD_ATTRS and not key.startswith("_"):

@@ -3,9 +3,14 @@ HMAC request signing as DRF authentication for the partner surface (API contract
 
 Checks, in order (each failure answered in the partner envelope):
 
-1. The client IP's failed checks (per IP, settings.PARTNER_AUTH_FAILURE_RATE)
-   are peeked before any per-app work; over the limit → 429/42901. The peek
-   (a round trip) is skipped for IPs this process has not seen fail lately.
+1. The client IP's failed checks (per IP, settings.PARTNER_AUTH_FAILURE_RATE):
+   for an IP this process has seen fail lately, a look at the shared count
+   before any per-app work; over the limit → 429/42901. The look is only a
+   pre-filter that spares a known guesser's per-app work; the limit itself is
+   held atomically: a failure is recorded by a `hit` that answers 429 instead
+   of 401 once the count is full, and a request that passes every check still
+   goes through the count as a closed-or-open gate (step 6), so concurrent
+   guesses get at most the limit's worth of answers that tell anything.
 2. X-App-Id, X-Timestamp (unix ms), X-Signature (64 hex) present and well formed
    → else 401/40101 naming the header.
 3. The timestamp within ±PARTNER_SIGNATURE_WINDOW_SECONDS of server time → else 401/40102.
@@ -13,17 +18,20 @@ Checks, in order (each failure answered in the partner envelope):
 5. HMAC over METHOD + raw request target + timestamp + raw body matches the
    current secret or the previous one before its expiry (constant time) → else 401/40101.
    Failures of 2-5 are counted against the client IP.
-6. The app's QPS (the core limiter; headers on every response from here on)
-   → else 429/42901 with Retry-After.
+6. The IP's failure count is under its limit (the gate) → else 429/42901; the
+   app's QPS (the core limiter; headers on every response from here on) → else
+   429/42901 with Retry-After.
 7. The app is active → else 403/40302; the client IP is in its whitelist → else 403/40301.
-8. The signature has not been accepted before within the window (a shared
-   store: SET NX with a TTL under the default cache's key, Redis when
-   configured) → else 401/40104. A request refused by 6 or 7 has not used its signature.
+8. The signature has not been accepted before within the window plus a
+   clock-skew margin (a claim in the limiter's shared store: Redis, or the
+   embedded default's SQLite file) → else 401/40104. A request refused by 6 or 7
+   has not used its signature. If the store cannot be reached the request is
+   refused with 503/50301: replay protection never fails open (the QPS limit
+   alone would).
 
 Errors are answered in that order, but 7 (local, no I/O) is decided first so
-that with Redis 6 and 8 are one script, told whether to record the signature
-(`RedisSlidingWindow.hit_then_claim`): one round trip. Without Redis they are
-the limiter's and the cache's in-process calls.
+that 6 and 8 are one atomic step of the limiter, told whether to record the
+signature (`hit_then_claim`): one round trip.
 
 On success `request.user` is a `PartnerPrincipal` (its `app` is whatever the
 lookup returned, e.g. the procurement model) and `request.auth` the
@@ -36,14 +44,12 @@ from datetime import datetime
 from functools import lru_cache
 import ipaddress
 import logging
-import math
 import re
 import threading
 import time
 from typing import Any, Callable
 
 from django.conf import settings
-from django.core.cache import cache
 from django.core.signals import setting_changed
 from django.utils.module_loading import import_string
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
@@ -54,7 +60,7 @@ from core.codes import PartnerCode
 from core.exceptions import ServiceError
 from core.logging import set_caller
 from core.middleware import raw_request_target
-from core.ratelimit import RateLimitResult, RedisSlidingWindow, get_limiter, parse_rate
+from core.ratelimit import Gate, RateLimitResult, get_limiter, parse_rate
 from core.signing import compute_signature, signatures_match
 from core.throttling import record_rate_limit
 from core.timeutil import utc_now
@@ -217,14 +223,41 @@ def window_seconds() -> int:
     return int(getattr(settings, "PARTNER_SIGNATURE_WINDOW_SECONDS", 300))
 
 
-def _replay_ttl(timestamp_ms: int) -> int:
-    # Kept until the timestamp itself leaves the window: after that the window check refuses it.
-    return max(1, math.ceil(timestamp_ms / 1000 + window_seconds() - time.time()) + 1)
+def qps_window_seconds() -> float:
+    """The window an app's QPS limit counts over: one second, as 001 says, unless settings widen it."""
+    return float(getattr(settings, "PARTNER_QPS_WINDOW_SECONDS", 1.0))
 
 
-def _replay_store_unavailable(error: str) -> None:
-    # The store is down: the request is let through (as the limiter does), loudly.
-    logger.warning("partner_auth.replay_store_unavailable", extra={"error": error})
+def replay_claim_ttl_ms() -> int:
+    """
+    How long a used signature is remembered: the whole window a timestamp can be
+    accepted in (from `window` behind to `window` ahead of this host's clock),
+    plus a margin for hosts whose clocks disagree, whatever the timestamp was.
+    """
+    return (2 * window_seconds() + int(getattr(settings, "PARTNER_REPLAY_SKEW_MARGIN_SECONDS", 60))) * 1000
+
+
+def replay_claim_key(app_id: str, signature: str) -> str:
+    """The limiter claim that marks `signature` (lower-case hex) of `app_id` as used."""
+    return f"partner:replay:{app_id}:{signature}"
+
+
+def _failure_gate(ip: str) -> Gate:
+    limit, window = parse_rate(settings.PARTNER_AUTH_FAILURE_RATE)
+    return Gate(f"{FAILURE_POLICY}:ip:{ip}", limit, window, FAILURE_POLICY)
+
+
+def _too_many_failures(result: RateLimitResult) -> ServiceError:
+    return ServiceError(PartnerCode.RATE_LIMITED.message, code=PartnerCode.RATE_LIMITED, status=429,
+                        headers={"Retry-After": str(result.retry_after)})
+
+
+def _replay_store_unavailable(error: str) -> ServiceError:
+    # Without the store a replay cannot be told from a first use: refuse rather than let it through.
+    logger.error("partner_auth.replay_store_unavailable", extra={"error": error, "fail_closed": True})
+    return ServiceError(PartnerCode.UNAVAILABLE.message, code=PartnerCode.UNAVAILABLE, status=503,
+                        data={"reason": "防重放存储暂时不可用,请稍后用新的时间戳重试"},
+                        headers={"Retry-After": "1"})
 
 
 class PartnerSignatureAuthentication(BaseAuthentication):
@@ -237,37 +270,40 @@ class PartnerSignatureAuthentication(BaseAuthentication):
     def authenticate(self, request):
         django_request = getattr(request, "_request", request)
         ip = client_ip(django_request)
-        failure_limit, failure_window = parse_rate(settings.PARTNER_AUTH_FAILURE_RATE)
-        failure_key = f"{FAILURE_POLICY}:ip:{ip}"
+        failures = _failure_gate(ip)
         limiter = get_limiter()
 
-        if recent_failures.seen(ip, failure_window):
-            blocked = limiter.peek(failure_key, failure_limit, failure_window, policy=FAILURE_POLICY)
+        if recent_failures.seen(ip, failures.window):
+            blocked = limiter.peek(failures.key, failures.limit, failures.window, policy=FAILURE_POLICY)
             if not blocked.allowed:
-                raise ServiceError(
-                    PartnerCode.RATE_LIMITED.message, code=PartnerCode.RATE_LIMITED, status=429,
-                    headers={"Retry-After": str(blocked.retry_after)},
-                )
+                raise _too_many_failures(blocked)
         try:
             credentials, signature, timestamp_ms = self._verify(django_request)
-        except ServiceError:
-            self._count_failure(limiter, ip, failure_key, failure_limit, failure_window)
+        except ServiceError as error:
+            self._count_failure(limiter, ip, failures, error)
             raise
 
         set_caller(django_request, f"app:{credentials.app_id}")
         refusal = self._local_refusal(credentials, ip)
-        qps, replayed = self._count_and_claim(limiter, credentials, signature, timestamp_ms,
-                                              claim=refusal is None)
-        record_rate_limit(django_request, qps)
-        if not qps.allowed:
+        outcome = limiter.hit_then_claim(
+            f"{QPS_POLICY}:{credentials.app_id}", max(1, credentials.qps_limit), qps_window_seconds(), policy=QPS_POLICY,
+            claim_key=replay_claim_key(credentials.app_id, signature), claim_ttl_ms=replay_claim_ttl_ms(),
+            claim_wanted=refusal is None, gate=failures,
+        )
+        if outcome.gated:
+            raise _too_many_failures(outcome.gate)
+        if outcome.store_error is not None and refusal is None:
+            raise _replay_store_unavailable(outcome.store_error)
+        record_rate_limit(django_request, outcome.rate)
+        if not outcome.rate.allowed:
             raise ServiceError(
                 PartnerCode.RATE_LIMITED.message, code=PartnerCode.RATE_LIMITED, status=429,
-                headers={"Retry-After": str(qps.retry_after)},
+                headers={"Retry-After": str(outcome.rate.retry_after)},
             )
         if refusal is not None:
             raise refusal
-        if replayed:
-            self._count_failure(limiter, ip, failure_key, failure_limit, failure_window)
+        if outcome.claimed is False:
+            self._count_failure(limiter, ip, failures, None)
             raise ServiceError(PartnerCode.REQUEST_REPLAYED.message, code=PartnerCode.REQUEST_REPLAYED, status=401,
                                data={"field": "X-Signature", "reason": "该签名已使用过,请用新的时间戳重新签名"},
                                headers={"WWW-Authenticate": CHALLENGE})
@@ -319,9 +355,16 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         return credentials, signature.lower(), timestamp_ms
 
     @staticmethod
-    def _count_failure(limiter, ip: str, key: str, limit: int, window: float) -> None:
+    def _count_failure(limiter, ip: str, failures: Gate, error: ServiceError | None) -> None:
+        """
+        Record one failed check for the client IP. Once its count is full the
+        failure answers 429 instead of its own error: past the limit, no answer
+        tells a guesser whether a guess was wrong.
+        """
         recent_failures.note(ip)
-        limiter.hit(key, limit, window, policy=FAILURE_POLICY)
+        result = limiter.hit(failures.key, failures.limit, failures.window, policy=FAILURE_POLICY)
+        if not result.allowed:
+            raise _too_many_failures(result) from error
 
     @staticmethod
     def _local_refusal(credentials: PartnerCredentials, ip: str) -> ServiceError | None:
@@ -333,35 +376,6 @@ class PartnerSignatureAuthentication(BaseAuthentication):
             return ServiceError(PartnerCode.IP_NOT_ALLOWED.message, code=PartnerCode.IP_NOT_ALLOWED, status=403,
                                 data={"ip": ip})
         return None
-
-    @staticmethod
-    def _count_and_claim(limiter, credentials: PartnerCredentials, signature: str, timestamp_ms: int, *,
-                         claim: bool) -> tuple[RateLimitResult, bool]:
-        """
-        Steps 6 and 8: count the request against the app's QPS and, only if it is
-        admitted and `claim`, record its signature. Returns the QPS decision and
-        whether the signature had been recorded before (a replay). A store that
-        is down records nothing and reports no replay.
-        """
-        key, limit = f"{QPS_POLICY}:{credentials.app_id}", max(1, credentials.qps_limit)
-        replay_key = f"partner:replay:{credentials.app_id}:{signature}"
-        ttl = _replay_ttl(timestamp_ms)
-        if isinstance(limiter, RedisSlidingWindow):
-            # get_limiter() builds this limiter on the default cache's Redis connection, so the
-            # script's SET lands exactly where cache.add() would have put it: same key, same TTL.
-            outcome = limiter.hit_then_claim(key, limit, 1.0, policy=QPS_POLICY, claim_key=cache.make_key(replay_key),
-                                             claim_ttl_ms=ttl * 1000, claim_wanted=claim)
-            if outcome.store_error is not None and claim:
-                _replay_store_unavailable(outcome.store_error)
-            return outcome.rate, outcome.claimed is False
-        qps = limiter.hit(key, limit, 1.0, policy=QPS_POLICY)
-        if not (qps.allowed and claim):
-            return qps, False
-        try:
-            return qps, not cache.add(replay_key, 1, timeout=ttl)
-        except Exception as exc:
-            _replay_store_unavailable(type(exc).__name__)
-            return qps, False
 
 
 class PartnerSignatureScheme(OpenApiAuthenticationExtension):

@@ -8,7 +8,6 @@ from django.test import override_settings
 from rest_framework.test import APIClient
 
 from core import memo
-from core.ratelimit import LocalSlidingWindow, get_limiter
 
 
 @pytest.fixture
@@ -19,24 +18,23 @@ def api():
 @pytest.fixture(autouse=True)
 def isolated_limits_and_cache():
     """
-    Each test starts with no rate-limit counts and an empty cache: in-process
-    stores are cleared; in Redis each test gets its own key prefix (workers and
-    tests share one Redis server, so nothing is flushed). Answers kept in process
-    memory are forgotten: a rolled-back database can give a new test the same
-    versions as an earlier one.
+    Each test starts with no rate-limit counts and an empty cache: each test gets
+    its own limiter key prefix (workers and tests share one Redis server, or one
+    SQLite limits file per test process, so nothing is flushed); in Redis it also
+    gets its own cache key prefix, the in-process cache is cleared. Answers kept
+    in process memory are forgotten: a rolled-back database can give a new test
+    the same versions as an earlier one.
     """
     memo.clear_all()
+    tag = uuid.uuid4().hex[:8]
+    overrides = {"RATELIMIT_KEY_PREFIX": f"{settings.RATELIMIT_KEY_PREFIX}:{tag}"}
     if settings.REDIS_URL:
-        tag = uuid.uuid4().hex[:8]
         caches = copy.deepcopy(settings.CACHES)
         caches["default"]["KEY_PREFIX"] = f"{settings.CACHE_KEY_PREFIX}:{tag}"
-        with override_settings(RATELIMIT_KEY_PREFIX=f"{settings.RATELIMIT_KEY_PREFIX}:{tag}", CACHES=caches):
-            yield
+        overrides["CACHES"] = caches
     else:
-        limiter = get_limiter()
-        if isinstance(limiter, LocalSlidingWindow):
-            limiter.reset()
         cache.clear()
+    with override_settings(**overrides):
         yield
 
 

@@ -1,11 +1,10 @@
 """Signed requests (contract §3): seed 001's examples, every refusal, replay, whitelist, rotation, limits."""
 from datetime import timedelta
-import time
 
-from django.core.cache import cache
-from django_redis import get_redis_connection
 import pytest
 
+from core.partner_auth import replay_claim_key
+from core.ratelimit import get_limiter
 from core.signing import compute_signature, now_ms
 from core.timeutil import utc_now
 from procurement import services
@@ -168,32 +167,50 @@ def test_a_request_refused_before_the_replay_check_keeps_its_signature_usable(si
     assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
 
 
-def _replay_key(app, stamp, target="/api/v1/intents"):
+def _claim_ttl_ms(app, stamp, target="/api/v1/intents"):
+    """How long the limiter's store still remembers the GET signature of `stamp` (None: not at all)."""
     signature = compute_signature(app.plain_secret, "GET", target, str(stamp), b"")
-    return f"partner:replay:{app.app_id}:{signature}"
+    return get_limiter().claim_ttl_ms(replay_claim_key(app.app_id, signature))
 
 
-def test_an_accepted_signature_is_kept_under_the_default_caches_key(signed, partner_app):
+def test_an_accepted_signature_is_claimed_in_the_shared_store(signed, partner_app):
     stamp = now_ms()
-    assert cache.get(_replay_key(partner_app, stamp)) is None
+    assert _claim_ttl_ms(partner_app, stamp) is None
     assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
-    assert cache.get(_replay_key(partner_app, stamp)) == 1
+    assert _claim_ttl_ms(partner_app, stamp) is not None
 
 
-def test_the_replay_key_lives_until_the_timestamp_leaves_the_window(signed, partner_app, redis_url):
-    stamp = now_ms() - 100_000  # 200 s of the 300 s window left
+@pytest.mark.parametrize("age_seconds", [-290, 0, 290])
+def test_the_claim_outlives_the_window_on_every_host_whatever_the_timestamp(signed, partner_app, age_seconds):
+    # Remembered for the whole window (2 x 300 s) plus the skew margin (60 s), so that a host whose
+    # clock is behind this one's cannot accept the signature again after this host forgot it.
+    stamp = now_ms() - age_seconds * 1000
     assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
-    ttl_ms = get_redis_connection("default").pttl(cache.make_key(_replay_key(partner_app, stamp)))
-    assert 199_000 < ttl_ms <= 202_000
+    assert 655_000 < _claim_ttl_ms(partner_app, stamp) <= 660_000
 
 
-def test_a_request_refused_by_the_qps_limit_keeps_its_signature_usable(signed, partner_app):
+@pytest.fixture
+def minute_window(settings):
+    """
+    The QPS limit counted over 60 s instead of 1 s, so that a test's requests fall in one
+    window however slowly this machine sends them. `slide()` then moves the window past
+    every request made so far (a window of 1 ms leaves them all behind), without a sleep.
+    """
+    settings.PARTNER_QPS_WINDOW_SECONDS = 60
+
+    def slide():
+        settings.PARTNER_QPS_WINDOW_SECONDS = 0.001
+
+    return slide
+
+
+def test_a_request_refused_by_the_qps_limit_keeps_its_signature_usable(signed, partner_app, minute_window):
     PartnerApp.objects.filter(pk=partner_app.pk).update(qps_limit=1)
     assert_partner_ok(signed.get("/api/v1/intents"))
     stamp = now_ms()
     assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 429, 42901)
-    assert cache.get(_replay_key(partner_app, stamp)) is None
-    time.sleep(1.05)  # the one-second window slides past the first request
+    assert _claim_ttl_ms(partner_app, stamp) is None
+    minute_window()  # the window slides past the first request
     assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
 
 
@@ -201,22 +218,24 @@ def test_a_request_refused_by_the_whitelist_keeps_its_signature_usable(signed, p
     PartnerApp.objects.filter(pk=partner_app.pk).update(ip_whitelist="203.0.113.7")
     stamp = now_ms()
     assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 403, 40301)
-    assert cache.get(_replay_key(partner_app, stamp)) is None
+    assert _claim_ttl_ms(partner_app, stamp) is None
     assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp, remote_addr="203.0.113.7"))
 
 
-def test_the_qps_limit_is_answered_before_a_disabled_app_and_a_disabled_app_before_a_replay(signed, partner_app):
+def test_the_qps_limit_is_answered_before_a_disabled_app_and_a_disabled_app_before_a_replay(
+        signed, partner_app, minute_window):
     stamp = now_ms()
     assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
     PartnerApp.objects.filter(pk=partner_app.pk).update(is_active=False, qps_limit=1)
     assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 429, 42901)
-    time.sleep(1.05)
+    minute_window()
     assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 403, 40302)
     PartnerApp.objects.filter(pk=partner_app.pk).update(is_active=True, qps_limit=100)
     assert_partner_error(signed.get("/api/v1/intents", timestamp=stamp), 401, 40104)
 
 
-def test_a_replay_carries_the_rate_limit_headers_and_counts_as_a_failure_for_the_client_ip(signed, settings):
+def test_a_replay_carries_the_rate_limit_headers_and_counts_as_a_failure_for_the_client_ip(
+        signed, settings, minute_window):
     settings.PARTNER_AUTH_FAILURE_RATE = "2/m"
     stamp = now_ms()
     assert_partner_ok(signed.get("/api/v1/intents", timestamp=stamp))
@@ -284,25 +303,32 @@ def test_secrets_are_encrypted_at_rest(partner_app):
 
 # --- limits -----------------------------------------------------------------------------------------
 
-def test_rate_limit_headers_count_down_then_429_with_retry_after(signed, partner_app):
+def test_the_qps_limit_counts_per_second_by_default(signed, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(qps_limit=3)
+    response = signed.get("/api/v1/intents")
+    assert (response["X-RateLimit-Limit"], response["X-RateLimit-Remaining"]) == ("3", "2")
+    assert response["RateLimit-Policy"] == '"partner-app";q=3;w=1'
+
+
+def test_rate_limit_headers_count_down_then_429_with_retry_after(signed, partner_app, minute_window):
     PartnerApp.objects.filter(pk=partner_app.pk).update(qps_limit=3)
     remaining = []
     for _ in range(3):
         response = signed.get("/api/v1/intents")
         assert_partner_ok(response)
         assert response["X-RateLimit-Limit"] == "3"
-        assert response["RateLimit-Policy"] == '"partner-app";q=3;w=1'
+        assert response["RateLimit-Policy"] == '"partner-app";q=3;w=60'
         assert int(response["X-RateLimit-Reset"]) >= now_ms() // 1000
         remaining.append(int(response["X-RateLimit-Remaining"]))
     assert remaining == [2, 1, 0]
     response = signed.get("/api/v1/intents")
     assert_partner_error(response, 429, 42901, "请求频率超限")
-    assert response["Retry-After"] == "1"
+    assert 59 <= int(response["Retry-After"]) <= 60
     assert response["X-RateLimit-Remaining"] == "0"
     assert response["RateLimit"].startswith('"partner-app";r=0;t=')
 
 
-def test_rate_limit_headers_are_on_errors_after_authentication(signed):
+def test_rate_limit_headers_are_on_errors_after_authentication(signed, minute_window):
     response = signed.get("/api/v1/intents/intent_000000000000000000000000")
     assert_partner_error(response, 404, 40401)
     assert response["X-RateLimit-Limit"] == "100"
@@ -311,7 +337,7 @@ def test_rate_limit_headers_are_on_errors_after_authentication(signed):
     assert response["X-RateLimit-Remaining"] == "98"
 
 
-def test_apps_are_limited_apart(signed, other_signed, partner_app):
+def test_apps_are_limited_apart(signed, other_signed, partner_app, minute_window):
     PartnerApp.objects.filter(pk=partner_app.pk).update(qps_limit=1)
     assert_partner_ok(signed.get("/api/v1/intents"))
     assert_partner_error(signed.get("/api/v1/intents"), 429, 42901)
@@ -330,15 +356,27 @@ def test_failed_checks_are_limited_per_client_ip_before_any_app_work(signed, set
     assert_partner_ok(signed.get("/api/v1/intents", remote_addr="192.0.2.44"))
 
 
-def test_another_process_consults_the_shared_failure_count_after_its_first_failure(signed, settings):
+def test_a_process_that_has_not_seen_the_ip_fail_still_answers_from_the_shared_count(signed, settings):
     from core.partner_auth import recent_failures
 
     settings.PARTNER_AUTH_FAILURE_RATE = "3/m"
     for _ in range(3):
-        signed.get("/api/v1/intents", secret="guess")
-    recent_failures.clear()  # as in a process that has not seen this IP fail
-    assert_partner_error(signed.get("/api/v1/intents", secret="guess"), 401, 40101)
+        assert_partner_error(signed.get("/api/v1/intents", secret="guess"), 401, 40101)
+    recent_failures.clear()  # as in a process that has not seen this IP fail: it skips the early look
+    # The fourth guess is checked, but its failure no longer fits the count: 429, not "wrong".
+    assert_partner_error(signed.get("/api/v1/intents", secret="guess"), 429, 42901)
+    recent_failures.clear()
+    # The right secret is checked too, and the gate on the success path refuses it.
     assert_partner_error(signed.get("/api/v1/intents"), 429, 42901)
+
+
+def test_past_the_failure_limit_a_wrong_and_a_right_guess_get_the_same_answer(signed, settings):
+    settings.PARTNER_AUTH_FAILURE_RATE = "2/m"
+    for _ in range(2):
+        assert_partner_error(signed.get("/api/v1/intents", secret="guess"), 401, 40101)
+    wrong, right = signed.get("/api/v1/intents", secret="guess"), signed.get("/api/v1/intents")
+    assert (wrong.status_code, right.status_code) == (429, 429)
+    assert wrong.json() == right.json()
 
 
 def test_a_body_over_1_mb_is_413(signed):
@@ -350,36 +388,47 @@ def test_health_needs_no_signature(api):
     assert_partner_ok(api.get("/api/v1/health"), message="服务正常运行")
 
 
-def test_a_replay_store_that_is_down_lets_signed_requests_through_and_logs_it(signed, settings, caplog):
+@pytest.fixture
+def store_down(settings, tmp_path):
+    """The limiter's shared store unreachable: Redis on a closed port, or a SQLite file that cannot be opened."""
     from tests.support.live import closed_port
 
-    settings.CACHES = {"default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
-    }}
-    with caplog.at_level("WARNING", logger="core.partner_auth"):
-        assert_partner_ok(signed.get("/api/v1/intents"))
-    assert "partner_auth.replay_store_unavailable" in [record.getMessage() for record in caplog.records]
+    if settings.REDIS_URL:
+        settings.CACHES = {"default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
+        }}
+        return "ratelimit.redis_unavailable"
+    (tmp_path / "a-directory").mkdir()
+    settings.RATELIMIT_SQLITE_PATH = str(tmp_path / "a-directory")
+    return "ratelimit.sqlite_unavailable"
 
 
-
-def test_with_redis_down_signed_requests_pass_and_both_the_limiter_and_the_replay_store_say_so(
-        signed, settings, caplog, redis_url):
-    from tests.support.live import closed_port
-
-    settings.CACHES = {"default": {
-        "BACKEND": "django_redis.cache.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:{closed_port()}/0",
-        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.2, "SOCKET_TIMEOUT": 0.2},
-    }}
+def test_with_the_shared_store_down_signed_requests_are_refused_with_503_and_logged(
+        signed, store_down, caplog):
     with caplog.at_level("WARNING"):
-        response = signed.get("/api/v1/intents")
-    assert_partner_ok(response)
-    assert response["X-RateLimit-Remaining"] == "100"  # a fail-open decision counts nothing
+        response = signed.post("/api/v1/intents", SEED_INTENT)
+    payload = assert_partner_error(response, 503, 50301, "服务暂时不可用")
+    assert payload["data"]["reason"] == "防重放存储暂时不可用,请稍后用新的时间戳重试"
+    assert response["Retry-After"] == "1"
+    assert Intent.objects.count() == 0
     messages = [record.getMessage() for record in caplog.records]
-    assert messages.count("ratelimit.redis_unavailable") == 1
+    assert messages.count(store_down) == 1
     assert messages.count("partner_auth.replay_store_unavailable") == 1
+
+
+def test_with_the_shared_store_down_a_refusal_of_the_app_itself_is_still_answered(signed, store_down, partner_app):
+    PartnerApp.objects.filter(pk=partner_app.pk).update(is_active=False)
+    assert_partner_error(signed.get("/api/v1/intents"), 403, 40302)
+
+
+def test_with_the_shared_store_down_limits_elsewhere_fail_open(api, store_down):
+    # Only replay protection fails closed: an accounts request is throttled by the same store and goes on.
+    response = api.post("/api/v1/auth/login", {}, format="json")
+    assert response.status_code == 400
+    assert "X-RateLimit-Remaining" not in response or response["X-RateLimit-Remaining"] == response["X-RateLimit-Limit"]
+
 
 # --- the per-process credentials cache -------------------------------------------------------------
 

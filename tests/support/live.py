@@ -1,6 +1,7 @@
 """A real service process (gunicorn) on a free port, for states a test client cannot reach:
 an unreachable database or Redis, several processes sharing a limiter."""
 from contextlib import contextmanager
+import json
 import os
 from pathlib import Path
 import socket
@@ -49,8 +50,12 @@ def wait_until_listening(process, port: int, exit_output, timeout: float = 30) -
 
 
 @contextmanager
-def running_service(env_overrides: dict[str, str | None], workers: int = 1):
-    """Start gunicorn with the environment changed as given (None removes a variable)."""
+def running_service(env_overrides: dict[str, str | None], workers: int = 1, log_path=None):
+    """
+    Start gunicorn with the environment changed as given (None removes a variable).
+    With `log_path`, the service's output (its JSON log lines, each with the pid of the
+    worker that wrote it) goes to that file, for `log_events` to read.
+    """
     port = free_port()
     env = dict(os.environ)
     env.update({"DJANGO_SETTINGS_MODULE": "config.settings", "DJANGO_ENV": "development", "LOG_LEVEL": "WARNING"})
@@ -59,17 +64,39 @@ def running_service(env_overrides: dict[str, str | None], workers: int = 1):
             env.pop(key, None)
         else:
             env[key] = value
+    output = open(log_path, "wb") if log_path else subprocess.PIPE
     process = subprocess.Popen(
         [sys.executable, "-m", "gunicorn", "config.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", str(workers), "--timeout", "30", "--log-level", "warning"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+         "--workers", str(workers), "--timeout", "30", "--log-level", "warning", "--reuse-port"],
+        cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT,
     )
+
+    def exit_output():
+        if log_path:
+            return Path(log_path).read_text(errors="replace")
+        return process.stdout.read().decode(errors="replace")
+
     base = f"http://127.0.0.1:{port}"
     try:
-        wait_until_listening(process, port, lambda: process.stdout.read().decode(errors="replace"))
+        wait_until_listening(process, port, exit_output)
         yield base
     finally:
         stop_process(process, timeout=10)
+        if log_path:
+            output.close()
+
+
+def log_events(log_path, event: str) -> list[dict]:
+    """The JSON log lines named `event` that a service started with `log_path` has written so far."""
+    found = []
+    for line in Path(log_path).read_text(errors="replace").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue  # gunicorn's own lines
+        if isinstance(entry, dict) and entry.get("event") == event:
+            found.append(entry)
+    return found
 
 
 def http(method: str, url: str, body: bytes | None = None, headers: dict | None = None, timeout: float = 10):
