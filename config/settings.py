@@ -7,6 +7,7 @@ in-process cache, DEBUG on. Production is selected with DJANGO_ENV=production,
 which turns DEBUG off and refuses the development secret key.
 """
 from pathlib import Path
+import re
 
 import environ
 from django.core.exceptions import ImproperlyConfigured
@@ -57,6 +58,9 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every response, including errors raised by the limits below, gets an id and a log line.
     "core.middleware.RequestIdMiddleware",
+    # Before anything calls request.get_host(): an unlisted Host is answered 400 in the surface's
+    # style (the health probes whatever their Host), never Django's HTML page.
+    "core.middleware.AllowedHostMiddleware",
     "core.middleware.RequestLimitsMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -216,6 +220,9 @@ RESPONSE_STYLE_PREFIXES = [
     ("/system-stats", "accounts"),
 ]
 DEFAULT_RESPONSE_STYLE = "partner"
+# The health probes (seed 000, 002, 003): answered whatever the Host header (Kubernetes and load
+# balancers address the pod by IP) and never redirected to HTTPS.
+PROBE_PATHS = ("/api/v1/health", "/health", "/api/v1/presence/health")
 
 # --- Rate limits --------------------------------------------------------------
 RATELIMIT_KEY_PREFIX = env.str("RATELIMIT_KEY_PREFIX", default="rl")
@@ -401,7 +408,7 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", default=False)
     SECURE_HSTS_PRELOAD = env.bool("SECURE_HSTS_PRELOAD", default=False)
     # With SECURE_SSL_REDIRECT on, probes that speak plain HTTP to the process still reach health.
-    SECURE_REDIRECT_EXEMPT = [r"^health$", r"^api/v1/health$", r"^api/v1/presence/health$"]
+    SECURE_REDIRECT_EXEMPT = [rf"^{re.escape(path.lstrip('/'))}$" for path in PROBE_PATHS]
     SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=True)
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 

@@ -30,5 +30,6 @@ if settings.BENCH_FLOOR:
 # Last: whatever no route matched answers 404 in its surface's style, even under DEBUG.
 urlpatterns.append(re_path(r"^", core_views.unknown_path))
 
+handler400 = "core.views.bad_request"
 handler404 = "core.views.unknown_path"
 handler500 = "core.views.server_error"

@@ -1,15 +1,25 @@
-"""Request ids and the request log line, URL and body limits, per-surface language, rate-limit headers."""
+"""Request ids and the request log line, the Host rule, URL, body and query limits, per-surface
+language, rate-limit headers."""
 import logging
 import re
 import random
 import string
 import time
+from urllib.parse import unquote_to_bytes
 
 from django.conf import settings
+from django.core.exceptions import DisallowedHost, TooManyFieldsSent
 from django.utils import translation
 
 from core import styles
-from core.exceptions import PayloadTooLarge, UriTooLong, error_response
+from core.exceptions import (
+    PayloadTooLarge,
+    UriTooLong,
+    disallowed_host,
+    error_response,
+    malformed_query_string,
+    too_many_query_parameters,
+)
 
 request_logger = logging.getLogger("core.request")
 
@@ -62,11 +72,95 @@ class RequestIdMiddleware:
         return response
 
 
+class AllowedHostMiddleware:
+    """
+    Judges the Host header once, before any other code calls request.get_host().
+
+    Django raises DisallowedHost from whichever code asks first (CommonMiddleware,
+    CSRF, DRF, the admin) and answers an HTML "Bad Request (400)". Here a Host
+    outside ALLOWED_HOSTS is answered 400 in the surface's style instead, except on
+    the health probes (settings.PROBE_PATHS): Kubernetes and load balancers address
+    the pod by IP, so a probe is answered whatever its Host, as if it had been sent
+    to a listed host (the probes build no URL from it).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        try:
+            request.get_host()
+        except DisallowedHost:
+            if request.path not in settings.PROBE_PATHS or not address_to_listed_host(request):
+                request_logger.warning(
+                    "http.disallowed_host",
+                    extra={"host": request.META.get("HTTP_HOST", "")[:255], "path": request.path},
+                )
+                return error_response(request, disallowed_host())
+        return self.get_response(request)
+
+
+def address_to_listed_host(request) -> bool:
+    """
+    Rewrite the request's Host to the first name ALLOWED_HOSTS accepts, so that every
+    later get_host() succeeds; False when no listed entry is a usable host name.
+    """
+    allowed = settings.ALLOWED_HOSTS
+    if settings.DEBUG and not allowed:
+        allowed = [".localhost", "127.0.0.1", "[::1]"]  # what Django allows in that case
+    # With USE_X_FORWARDED_HOST, get_host() would read the (equally unlisted) forwarded host first.
+    request.META.pop("HTTP_X_FORWARDED_HOST", None)
+    for entry in allowed:
+        candidate = entry.lstrip(".")  # ".example.com" accepts example.com itself
+        if not candidate or candidate == "*":
+            continue
+        request.META["HTTP_HOST"] = candidate
+        try:
+            request.get_host()
+        except DisallowedHost:
+            continue
+        return True
+    return False
+
+
+_BAD_PERCENT_ESCAPE = re.compile(rb"%(?![0-9A-Fa-f]{2})")
+
+
+def query_string_rejection(request):
+    """
+    The 400 for a query string Django would misread or refuse, else None.
+
+    Django decodes a non-UTF-8 query as Latin-1 and replaces undecodable percent
+    escapes with U+FFFD, so a view would see other values than the client sent;
+    and it raises TooManyFieldsSent (a 500 inside a DRF view) from whatever first
+    reads request.GET. Parsing it here, once, answers both before any view runs.
+    """
+    raw = request.META.get("QUERY_STRING", "")
+    if raw:
+        try:
+            data = raw.encode("iso-8859-1")  # WSGI hands the raw bytes as a Latin-1 str
+        except UnicodeEncodeError:
+            data = raw.encode("utf-8")  # an ASGI server hands an already decoded str
+        if _BAD_PERCENT_ESCAPE.search(data):
+            return malformed_query_string()
+        try:
+            # '&', '=' and '%26' are ASCII: the whole string decodes exactly when every key and value does.
+            unquote_to_bytes(data).decode("utf-8")
+        except UnicodeDecodeError:
+            return malformed_query_string()
+    try:
+        request.GET  # cached on the request: views read this very parse
+    except TooManyFieldsSent:
+        return too_many_query_parameters()
+    return None
+
+
 class RequestLimitsMiddleware:
     """
-    Refuses over-long URLs (414) and bodies over the surface's size (413, judged
-    from Content-Length before anything reads the body), in the surface's style.
-    Also activates the surface's language for DRF's built-in messages.
+    Refuses over-long URLs (414), bodies over the surface's size (413, judged
+    from Content-Length before anything reads the body) and query strings that
+    cannot be parsed faithfully (400), in the surface's style. Also activates the
+    surface's language for DRF's built-in messages.
     """
 
     def __init__(self, get_response):
@@ -90,6 +184,9 @@ class RequestLimitsMiddleware:
             length = 0
         if length > self.body_limit_for(request.path):
             return error_response(request, PayloadTooLarge())
+        rejection = query_string_rejection(request)
+        if rejection is not None:
+            return error_response(request, rejection)
         return self.get_response(request)
 
 

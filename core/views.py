@@ -1,5 +1,6 @@
 """The health probe (seed 000, contract §5) and the catch-all error views."""
 from django.conf import settings
+from django.core.exceptions import BadRequest
 from django.http import Http404
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
@@ -77,6 +78,12 @@ class HealthView(APIView):
 def unknown_path(request, *args, **kwargs):
     """Any path no route matched: 404 in the style of its prefix (also under DEBUG)."""
     return error_response(request, Http404())
+
+
+def bad_request(request, exception=None, *args, **kwargs):
+    """handler400: Django's lazy parse errors (and SuspiciousOperation) outside DRF views, styled."""
+    # Django has already logged the exception (logger django.security.* or django.request).
+    return error_response(request, exception if exception is not None else BadRequest())
 
 
 def server_error(request, *args, **kwargs):

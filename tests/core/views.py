@@ -1,5 +1,6 @@
 """Views that exist only in tests, to drive each response style through core's machinery."""
 from django.db import OperationalError
+from django.http import JsonResponse
 from rest_framework import serializers
 from rest_framework.views import APIView
 
@@ -63,3 +64,12 @@ class Throttled(APIView):
 
     def get(self, request):
         return respond({"ok": True})
+
+
+def form_echo(request):
+    """A plain Django view (not DRF) that parses a form body, as the admin's views do:
+    Django's lazy parse errors reach handler400 from here."""
+    def count(multi):
+        return sum(len(values) for _name, values in multi.lists())
+
+    return JsonResponse({"fields": count(request.POST), "files": count(request.FILES)})
