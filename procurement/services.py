@@ -32,8 +32,12 @@ def new_secret() -> str:
 
 @transaction.atomic
 def partner_app_create(*, name: str, app_id: str | None = None, ip_whitelist: str = "",
-                       qps_limit: int | None = None, is_active: bool = True) -> tuple[PartnerApp, str]:
-    """Create an app; returns it with its secret in clear, which is shown once and never again."""
+                       qps_limit: int | None = None, is_active: bool = True,
+                       actor: str | None = None) -> tuple[PartnerApp, str]:
+    """
+    Create an app; returns it with its secret in clear, which is shown once and never again.
+    `actor` names who did it in the structured log (`admin:<username>`, `manage.py:<os user>`).
+    """
     secret = new_secret()
     app = PartnerApp(
         app_id=app_id or generate_app_id(),
@@ -45,16 +49,17 @@ def partner_app_create(*, name: str, app_id: str | None = None, ip_whitelist: st
     )
     app.full_clean(exclude=["secret_encrypted"])
     app.save()
-    logger.info("partner_app.create", extra={"app_id": app.app_id})
+    logger.info("partner_app.create", extra={"app_id": app.app_id, "actor": actor})
     return app, secret
 
 
-def partner_app_rotate_secret(*, app: PartnerApp, grace: timedelta | None = None) -> str:
+def partner_app_rotate_secret(*, app: PartnerApp, grace: timedelta | None = None, actor: str | None = None) -> str:
     """
     Give the app a new secret; the old one keeps verifying for `grace`
     (settings.PARTNER_SECRET_ROTATION_GRACE_HOURS by default; zero revokes it at once).
     Returns the new secret in clear, to be shown once. Other processes see the
-    change within PARTNER_CREDENTIALS_CACHE_SECONDS, this one at once.
+    change within PARTNER_CREDENTIALS_CACHE_SECONDS, this one at once. `actor` is
+    logged as for `partner_app_create`.
     """
     if grace is None:
         grace = timedelta(hours=settings.PARTNER_SECRET_ROTATION_GRACE_HOURS)
@@ -71,15 +76,16 @@ def partner_app_rotate_secret(*, app: PartnerApp, grace: timedelta | None = None
         app.save(update_fields=["secret_encrypted", "previous_secret_encrypted", "previous_secret_expires_at",
                                 "updated_at"])
     credentials_cache.clear()
-    logger.info("partner_app.rotate_secret", extra={"app_id": app.app_id, "grace_s": int(grace.total_seconds())})
+    logger.info("partner_app.rotate_secret",
+                extra={"app_id": app.app_id, "actor": actor, "grace_s": int(grace.total_seconds())})
     return secret
 
 
-def partner_app_revoke_previous_secret(*, app: PartnerApp) -> None:
-    """Stop the rotated-out secret from verifying now."""
+def partner_app_revoke_previous_secret(*, app: PartnerApp, actor: str | None = None) -> None:
+    """Stop the rotated-out secret from verifying now; `actor` is logged as for `partner_app_create`."""
     PartnerApp.objects.filter(pk=app.pk).update(previous_secret_encrypted="", previous_secret_expires_at=None)
     credentials_cache.clear()
-    logger.info("partner_app.revoke_previous_secret", extra={"app_id": app.app_id})
+    logger.info("partner_app.revoke_previous_secret", extra={"app_id": app.app_id, "actor": actor})
 
 
 def partner_apps_reencrypt() -> int:

@@ -1,7 +1,17 @@
-"""Django admin: apps show their secret once on creation or rotation, never in lists or forms; intents have filters."""
+"""
+Django admin: apps show their secret once, on a no-store page of its own, on creation or rotation; never in a
+cookie, a list or a form. Who created, rotated or revoked a secret is in the app's history and the log.
+"""
+import json
+import logging
 import re
 
 import pytest
+from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.auth.models import Permission
+from django.contrib.messages.storage.cookie import CookieStorage
+from django.contrib.sessions.backends.db import SessionStore
+from django.test import Client
 
 from core import secretbox
 from procurement.models import PartnerApp
@@ -9,29 +19,114 @@ from tests.procurement.conftest import SEED_INTENT
 
 pytestmark = pytest.mark.django_db
 
+SECRET_CELL = re.compile(rb'<code class="partner-secret">([0-9a-f]{64})</code>')
+
 
 @pytest.fixture
-def staff(client, django_user_model):
-    user = django_user_model.objects.create_superuser(username="root", password="pw", email="root@example.com")
-    client.force_login(user)
+def root(django_user_model):
+    return django_user_model.objects.create_superuser(username="root", password="pw", email="root@example.com")
+
+
+@pytest.fixture
+def staff(client, root):
+    client.force_login(root)
     return client
 
 
-def test_creating_an_app_shows_its_secret_once(staff):
-    response = staff.post("/admin/procurement/partnerapp/add/", {
-        "app_id": "web_app", "name": "Web", "ip_whitelist": "10.0.0.1, 10.1.0.0/16", "qps_limit": 20, "is_active": "on",
-    }, follow=True)
-    assert response.status_code == 200
-    secret = re.search(rb"shown only this once: ([0-9a-f]{64})", response.content).group(1).decode()
+def only_secret_on(page) -> str:
+    """The one secret the reveal page shows; it must appear exactly once in the whole page."""
+    found = SECRET_CELL.findall(page.content)
+    assert len(found) == 1, found
+    secret = found[0]
+    assert page.content.count(secret) == 1
+    return secret.decode()
+
+
+def session_dump(client) -> str:
+    """Everything the server-side session holds for this client (Django messages included), as text."""
+    return json.dumps(SessionStore(session_key=client.cookies["sessionid"].value).load())
+
+
+def post_then_reveal(client, url, data):
+    """
+    POST an add form or an action, then follow its redirect to the reveal page. Returns both
+    responses and the reveal url; the session as it was between the two is kept on the page
+    (`page.session_between`), when the secret waits there for the page.
+    """
+    posted = client.post(url, data)
+    assert posted.status_code == 302, posted.content
+    reveal_url = posted["Location"]
+    assert reveal_url.startswith("/admin/procurement/partnerapp/secret/")
+    between = session_dump(client)
+    page = client.get(reveal_url)
+    assert page.status_code == 200
+    page.session_between = between
+    return posted, page, reveal_url
+
+
+def assert_never_cached(page):
+    directives = {part.strip() for part in page["Cache-Control"].split(",")}
+    assert {"no-store", "no-cache", "must-revalidate", "private", "max-age=0"} <= directives
+    assert page["Pragma"] == "no-cache"
+
+
+def assert_nowhere_but_the_page(client, responses, secret):
+    """
+    Neither a Set-Cookie header nor any message storage (cookie or session) carries the secret,
+    and the session never held it in clear, not even while it waited for the page.
+    """
+    assert secret not in responses[-1].session_between
+    for response in responses:
+        for morsel in response.cookies.values():
+            assert secret not in morsel.OutputString()
+        assert secret not in "".join(value for header, value in response.items())
+    for morsel in client.cookies.values():
+        assert secret not in morsel.value
+    messages_cookie = client.cookies.get(CookieStorage.cookie_name)
+    assert messages_cookie is None or secret not in messages_cookie.value
+    assert secret not in session_dump(client)  # Django's session message storage ("_messages") included
+
+
+def test_creating_an_app_shows_its_secret_once_and_never_in_a_cookie(staff, root, caplog):
+    with caplog.at_level(logging.INFO, logger="procurement"):
+        posted, page, reveal_url = post_then_reveal(staff, "/admin/procurement/partnerapp/add/", {
+            "app_id": "web_app", "name": "Web", "ip_whitelist": "10.0.0.1, 10.1.0.0/16", "qps_limit": 20,
+            "is_active": "on",
+        })
+    secret = only_secret_on(page)
+    assert_never_cached(page)
     app = PartnerApp.objects.get(app_id="web_app")
     assert secretbox.decrypt(app.secret_encrypted) == secret
     assert app.ip_whitelist_entries == ["10.0.0.1", "10.1.0.0/16"]
-    for page in (f"/admin/procurement/partnerapp/{app.pk}/change/", "/admin/procurement/partnerapp/"):
-        again = staff.get(page)
-        assert secret.encode() not in again.content
-        assert app.secret_encrypted.encode() not in again.content
+    assert_nowhere_but_the_page(staff, [posted, page], secret)
+
+    again = staff.get(reveal_url)
+    assert again.status_code == 410 and secret.encode() not in again.content
+    assert b"already been shown" in again.content
+    for url in (f"/admin/procurement/partnerapp/{app.pk}/change/", "/admin/procurement/partnerapp/",
+                f"/admin/procurement/partnerapp/{app.pk}/history/"):
+        seen = staff.get(url)
+        assert seen.status_code == 200
+        assert secret.encode() not in seen.content
+        assert app.secret_encrypted.encode() not in seen.content
+
+    entry = LogEntry.objects.get(object_id=str(app.pk))
+    assert (entry.user, entry.action_flag, entry.get_change_message()) == (
+        root, ADDITION, "Created, with a new secret (shown once to this user).")
+    logged = [r for r in caplog.records if r.getMessage() == "partner_app.create"]
+    assert [(r.actor, r.app_id) for r in logged] == [("admin:root", "web_app")]
+    assert all(secret not in json.dumps(vars(r), default=str) for r in caplog.records)
 
 
+def test_the_reveal_page_belongs_to_the_session_that_made_the_secret(staff, client, django_user_model):
+    response = staff.post("/admin/procurement/partnerapp/add/", {"app_id": "web_app", "name": "Web", "qps_limit": 20})
+    reveal_url = response["Location"]
+    other = django_user_model.objects.create_superuser(username="root2", password="pw")
+    stranger = Client()
+    stranger.force_login(other)
+    page = stranger.get(reveal_url)
+    assert page.status_code == 410 and not SECRET_CELL.search(page.content)
+    assert only_secret_on(staff.get(reveal_url))  # still there for its owner, once
 def test_a_bad_whitelist_entry_is_refused(staff):
     response = staff.post("/admin/procurement/partnerapp/add/", {
         "app_id": "bad", "name": "Bad", "ip_whitelist": "10.0.0.300", "qps_limit": 20,
@@ -41,14 +136,67 @@ def test_a_bad_whitelist_entry_is_refused(staff):
     assert not PartnerApp.objects.exists()
 
 
-def test_the_rotate_action_shows_the_new_secret_once(staff, partner_app):
-    response = staff.post("/admin/procurement/partnerapp/", {
-        "action": "rotate_secret", "_selected_action": [partner_app.pk],
-    }, follow=True)
-    secret = re.search(rb"shown only this once: ([0-9a-f]{64})", response.content).group(1).decode()
+def test_the_rotate_action_shows_the_new_secret_once(staff, root, partner_app, caplog):
+    old_secret = partner_app.plain_secret
+    with caplog.at_level(logging.INFO, logger="procurement"):
+        posted, page, reveal_url = post_then_reveal(staff, "/admin/procurement/partnerapp/", {
+            "action": "rotate_secret", "_selected_action": [partner_app.pk],
+        })
+    secret = only_secret_on(page)
+    assert_never_cached(page)
+    assert b"verifies until" in page.content
     app = PartnerApp.objects.get(pk=partner_app.pk)
-    assert secretbox.decrypt(app.secret_encrypted) == secret
+    assert secretbox.decrypt(app.secret_encrypted) == secret != old_secret
     assert app.previous_secret_expires_at is not None
+    assert_nowhere_but_the_page(staff, [posted, page], secret)
+
+    again = staff.get(reveal_url)
+    assert again.status_code == 410 and secret.encode() not in again.content
+
+    entry = LogEntry.objects.get(object_id=str(app.pk))
+    assert (entry.user, entry.action_flag) == (root, CHANGE)
+    assert entry.get_change_message().startswith("Rotated the secret; the previous one verifies until ")
+    history = staff.get(f"/admin/procurement/partnerapp/{app.pk}/history/")
+    assert b"Rotated the secret" in history.content and secret.encode() not in history.content
+    logged = [r for r in caplog.records if r.getMessage() == "partner_app.rotate_secret"]
+    assert [(r.actor, r.app_id) for r in logged] == [("admin:root", "dev_app_local")]
+    assert all(secret not in json.dumps(vars(r), default=str) for r in caplog.records)
+
+
+def test_rotating_several_apps_shows_each_new_secret_once(staff, partner_app, other_app):
+    _, response, _ = post_then_reveal(staff, "/admin/procurement/partnerapp/", {
+        "action": "rotate_secret", "_selected_action": [partner_app.pk, other_app.pk],
+    })
+    shown = [s.decode() for s in SECRET_CELL.findall(response.content)]
+    expected = [secretbox.decrypt(PartnerApp.objects.get(pk=pk).secret_encrypted) for pk in (partner_app.pk,
+                                                                                            other_app.pk)]
+    assert shown == expected and all(response.content.count(s.encode()) == 1 for s in shown)
+
+
+def test_revoking_the_previous_secret_is_in_the_history_and_the_log(staff, root, partner_app, caplog):
+    staff.post("/admin/procurement/partnerapp/", {"action": "rotate_secret", "_selected_action": [partner_app.pk]})
+    with caplog.at_level(logging.INFO, logger="procurement"):
+        response = staff.post("/admin/procurement/partnerapp/", {
+            "action": "revoke_previous_secret", "_selected_action": [partner_app.pk],
+        }, follow=True)
+    assert b"Previous secrets revoked for 1 app(s)." in response.content
+    app = PartnerApp.objects.get(pk=partner_app.pk)
+    assert (app.previous_secret_encrypted, app.previous_secret_expires_at) == ("", None)
+    entry = LogEntry.objects.filter(object_id=str(app.pk)).order_by("-action_time", "-id").first()
+    assert (entry.user, entry.action_flag, entry.get_change_message()) == (root, CHANGE, "Revoked the previous secret.")
+    logged = [r for r in caplog.records if r.getMessage() == "partner_app.revoke_previous_secret"]
+    assert [(r.actor, r.app_id) for r in logged] == [("admin:root", "dev_app_local")]
+
+
+def test_staff_who_may_only_view_apps_cannot_rotate(client, django_user_model, partner_app):
+    viewer = django_user_model.objects.create_user("viewer", "pw", is_staff=True)
+    viewer.user_permissions.add(Permission.objects.get(codename="view_partnerapp"))
+    client.force_login(viewer)
+    listing = client.get("/admin/procurement/partnerapp/")
+    assert listing.status_code == 200 and b"rotate_secret" not in listing.content
+    client.post("/admin/procurement/partnerapp/", {"action": "rotate_secret", "_selected_action": [partner_app.pk]})
+    assert secretbox.decrypt(PartnerApp.objects.get(pk=partner_app.pk).secret_encrypted) == partner_app.plain_secret
+    assert client.get("/admin/procurement/partnerapp/secret/anything/").status_code == 403
 
 
 def test_intent_admin_lists_filters_and_searches(staff, signed):

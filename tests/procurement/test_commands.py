@@ -1,5 +1,6 @@
 """manage.py create_partner_app, rotate_partner_secret, sign_request, reencrypt_partner_secrets."""
 from io import StringIO
+import getpass
 import re
 import shlex
 
@@ -29,6 +30,8 @@ def test_create_partner_app_prints_id_and_secret_once(caplog):
     assert secret not in app.secret_encrypted
     assert "never shown again" in err
     assert all(secret not in record.getMessage() and secret not in str(record.__dict__) for record in caplog.records)
+    logged = [r for r in caplog.records if r.getMessage() == "partner_app.create"]
+    assert [(r.actor, r.app_id) for r in logged] == [(f"manage.py:{getpass.getuser()}", "acme")]
 
 
 def test_create_partner_app_generates_an_id_and_prints_shell_exports():
@@ -51,9 +54,13 @@ def test_create_partner_app_refuses_a_taken_id(partner_app):
         run("create_partner_app", "--name", "Again", "--app-id", partner_app.app_id)
 
 
-def test_rotate_partner_secret_prints_the_new_secret_and_keeps_the_old_one_for_the_grace(partner_app):
-    out, _ = run("rotate_partner_secret", partner_app.app_id, "--grace-hours", "2")
+def test_rotate_partner_secret_prints_the_new_secret_and_keeps_the_old_one_for_the_grace(partner_app, caplog):
+    with caplog.at_level("INFO", logger="procurement"):
+        out, _ = run("rotate_partner_secret", partner_app.app_id, "--grace-hours", "2")
     new = re.search(r"New secret:\s+([0-9a-f]{64})", out).group(1)
+    logged = [r for r in caplog.records if r.getMessage() == "partner_app.rotate_secret"]
+    assert [(r.actor, r.app_id) for r in logged] == [(f"manage.py:{getpass.getuser()}", partner_app.app_id)]
+    assert all(new not in str(record.__dict__) for record in caplog.records)
     app = PartnerApp.objects.get(pk=partner_app.pk)
     assert secretbox.decrypt(app.secret_encrypted) == new
     assert secretbox.decrypt(app.previous_secret_encrypted) == partner_app.plain_secret

@@ -1,4 +1,6 @@
 """manage.py create_partner_app --name "Acme" [--app-id dev_app_local] [--qps 100] [--ip 10.0.0.0/8 ...]"""
+import getpass
+
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
@@ -25,7 +27,7 @@ class Command(BaseCommand):
         try:
             app, secret = services.partner_app_create(
                 name=options["name"], app_id=options["app_id"], ip_whitelist=" ".join(options["ip"]),
-                qps_limit=options["qps"], is_active=not options["inactive"],
+                qps_limit=options["qps"], is_active=not options["inactive"], actor=f"manage.py:{getpass.getuser()}",
             )
         except ValidationError as exc:
             raise CommandError("; ".join(exc.messages))

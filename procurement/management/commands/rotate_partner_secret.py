@@ -1,5 +1,6 @@
 """manage.py rotate_partner_secret <app_id> [--grace-hours 24]"""
 from datetime import timedelta
+import getpass
 
 from django.core.management.base import BaseCommand, CommandError
 
@@ -22,7 +23,7 @@ class Command(BaseCommand):
         if grace_hours is not None and grace_hours < 0:
             raise CommandError("--grace-hours must not be negative")
         grace = None if grace_hours is None else timedelta(hours=grace_hours)
-        secret = services.partner_app_rotate_secret(app=app, grace=grace)
+        secret = services.partner_app_rotate_secret(app=app, grace=grace, actor=f"manage.py:{getpass.getuser()}")
         app.refresh_from_db()
         self.stdout.write(f"App ID:         {app.app_id}")
         self.stdout.write(f"New secret:     {secret}")
