@@ -100,6 +100,11 @@ TEMPLATES = [
 # --- Database -----------------------------------------------------------------
 DATABASE_URL = env.str("DATABASE_URL", default="")
 DB_CONNECT_TIMEOUT = env.int("DB_CONNECT_TIMEOUT", default=3)
+# Seconds the health probe waits for each dependency (core.health), below the 3 s timeout of
+# seed 000's probes whatever DB_CONNECT_TIMEOUT, DB_POOL_TIMEOUT and REDIS_SOCKET_TIMEOUT say.
+HEALTH_CHECK_TIMEOUT = env.float("HEALTH_CHECK_TIMEOUT", default=2.0)
+if not 0 < HEALTH_CHECK_TIMEOUT < 3:
+    raise ImproperlyConfigured("HEALTH_CHECK_TIMEOUT must be between 0 and 3 seconds (probes give up at 3 s).")
 DB_POOL = env.bool("DB_POOL", default=False)
 
 if DATABASE_URL:
