@@ -20,7 +20,7 @@ from accounts.selectors import user_find_for_login
 from accounts.constants import BATCH_MAX_USERS
 from accounts.tokens import token_issue
 from core.exceptions import ServiceError
-from core.ratelimit import get_limiter, parse_rate
+from core.ratelimit import Gate, RateLimitResult, get_limiter, parse_rate
 
 logger = logging.getLogger("accounts")
 
@@ -75,59 +75,104 @@ def user_register(*, username: str, password: str, nickname: str | None = None,
 
 # --- Login ----------------------------------------------------------------------
 
-def _login_failure_policy() -> tuple[str, int, float] | None:
-    rate = settings.RATE_LIMITS.get(LOGIN_FAILURE_POLICY) or settings.ACCOUNTS_LOGIN_FAILURE_LIMIT
-    return (LOGIN_FAILURE_POLICY, *parse_rate(rate)) if rate else None
+# Failed logins are slowed per (account, client IP) and per client IP, so that a guesser is
+# slowed wherever it guesses while the owner, from a client that has not been failing, always
+# gets in with the right password: nobody can lock anybody else out. The per-account count
+# (far higher) only applies to clients that have themselves failed for that account.
+_LOGIN_LIMITS = {
+    "client": LOGIN_FAILURE_POLICY,              # settings.ACCOUNTS_LOGIN_FAILURE_LIMIT
+    "ip": f"{LOGIN_FAILURE_POLICY}_ip",          # settings.ACCOUNTS_LOGIN_IP_FAILURE_LIMIT
+    "account": f"{LOGIN_FAILURE_POLICY}_account",  # settings.ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT
+}
+_LOGIN_LIMIT_SETTINGS = {
+    "client": "ACCOUNTS_LOGIN_FAILURE_LIMIT",
+    "ip": "ACCOUNTS_LOGIN_IP_FAILURE_LIMIT",
+    "account": "ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT",
+}
 
 
-def _login_failures_key(user_id: int) -> str:
-    return f"{LOGIN_FAILURE_POLICY}:user:{user_id}"
+def _login_gate(scope: str, ident: str) -> Gate | None:
+    """The failure count of one scope ('client', 'ip', 'account'), or None when that limit is off."""
+    policy = _LOGIN_LIMITS[scope]
+    rate = settings.RATE_LIMITS.get(policy) or getattr(settings, _LOGIN_LIMIT_SETTINGS[scope], "")
+    if not rate:
+        return None
+    limit, window = parse_rate(rate)
+    return Gate(f"{policy}:{ident}", limit, window, policy)
 
 
-def _login_locked_for(user_id: int) -> int:
+def _login_locked(result: RateLimitResult) -> ServiceError:
+    return ServiceError(str(Msg.LOGIN_LOCKED), code=429, status=429, headers={"Retry-After": str(result.retry_after)})
+
+
+def _first_closed(gates: list[Gate]) -> RateLimitResult | None:
+    """The first gate whose count is full (looking counts nothing), else None."""
+    limiter = get_limiter()
+    for gate in gates:
+        result = limiter.peek(gate.key, gate.limit, gate.window, policy=gate.policy)
+        if not result.allowed:
+            return result
+    return None
+
+
+def _record_login_failure(gates: list[Gate], *, user_id: int | None, ip: str) -> None:
     """
-    Seconds until the account may try again (0: now). The account is locked while
-    its failures in the window have reached the limit; looking does not count.
+    Count one failed attempt in every gate. The count and the decision are one
+    atomic step per gate, so concurrent guesses cannot all slip past a look
+    taken before any of them was recorded: once a count is full the failure
+    answers 429 instead of its own error, and no answer tells whether a guess
+    was wrong.
     """
-    policy = _login_failure_policy()
-    if policy is None:
-        return 0
-    name, limit, window = policy
-    result = get_limiter().peek(_login_failures_key(user_id), limit, window, policy=name)
-    return 0 if result.allowed else result.retry_after
+    limiter = get_limiter()
+    refused = [result for result in (limiter.hit(g.key, g.limit, g.window, policy=g.policy) for g in gates)
+               if not result.allowed]
+    if refused:
+        slowest = max(refused, key=lambda result: result.reset_after)
+        logger.warning("accounts.login_slowed", extra={"user_id": user_id, "client_ip": ip,
+                                                      "policy": slowest.policy, "seconds": slowest.retry_after})
+        raise _login_locked(slowest)
 
 
-def _record_login_failure(user_id: int) -> None:
-    """Count one failed password for the account (every IP together)."""
-    policy = _login_failure_policy()
-    if policy is None:
-        return
-    name, limit, window = policy
-    result = get_limiter().hit(_login_failures_key(user_id), limit, window, policy=name)
-    if result.allowed and result.remaining == 0:
-        logger.warning("accounts.login_locked", extra={"user_id": user_id, "seconds": result.retry_after})
-
-
-def user_login(*, identifier: str, password: str) -> AuthResult:
+def user_login(*, identifier: str, password: str, client_ip: str) -> AuthResult:
     """
-    002 login: 404 unknown account, 429 while the account is locked after repeated
-    failures, 401 wrong password, 403 inactive account (told only to someone who
-    knows the password), else a token.
+    002 login: 404 unknown account, 401 wrong password, 403 inactive account
+    (told only to someone who knows the password), else a token; 429 while this
+    client is slowed after repeated failures (see _LOGIN_LIMITS).
     """
     user = user_find_for_login(identifier=identifier)
+    ip_gate = _login_gate("ip", client_ip)
+    client_gate = _login_gate("client", f"{user.pk}:{client_ip}") if user is not None else None
+    own_gates = [gate for gate in (client_gate, ip_gate) if gate is not None]
+    # A client already slowed waits before any password is hashed (a pre-filter: the
+    # atomic decision is the failure's hit below and the second look after the hash).
+    closed = _first_closed(own_gates)
+    if closed is not None:
+        raise _login_locked(closed)
     if user is None:
+        _record_login_failure([ip_gate] if ip_gate else [], user_id=None, ip=client_ip)
         raise ServiceError(str(Msg.USER_NOT_FOUND), code=404, status=404)
-    locked = _login_locked_for(user.pk)
-    if locked:
-        raise ServiceError(str(Msg.LOGIN_LOCKED), code=429, status=429, headers={"Retry-After": str(locked)})
+    account_gate = _login_gate("account", str(user.pk))
     if not user.check_password(password):
-        _record_login_failure(user.pk)
+        _record_login_failure([g for g in (*own_gates, account_gate) if g is not None], user_id=user.pk, ip=client_ip)
         raise ServiceError(str(Msg.WRONG_PASSWORD), code=401, status=401)
+    # The right password, looked at again: failures recorded while it was hashed count too.
+    # The account's own count only holds back a client that has itself failed for it.
+    gates = list(own_gates)
+    if account_gate is not None and client_gate is not None and _has_failed(client_gate):
+        gates.append(account_gate)
+    closed = _first_closed(gates)
+    if closed is not None:
+        raise _login_locked(closed)
     if not user.is_active:
         raise ServiceError(str(Msg.ACCOUNT_DISABLED), code=403, status=403)
     user.last_login = timezone.now()
     User.objects.filter(pk=user.pk).update(last_login=user.last_login)
     return AuthResult(user=user, token=token_issue(user=user))
+
+
+def _has_failed(gate: Gate) -> bool:
+    result = get_limiter().peek(gate.key, gate.limit, gate.window, policy=gate.policy)
+    return result.remaining < gate.limit
 
 
 # --- Profile --------------------------------------------------------------------

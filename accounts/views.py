@@ -21,6 +21,7 @@ from accounts.serializers import (
     ProfileUpdateResult, RegisterInput, SystemStatsResult, UserSearchInput, UserSearchResult, UserSerializer,
 )
 from accounts.throttling import AccountsIPThrottle
+from core.clientip import client_ip
 from core.exceptions import ServiceError
 from core.health import check_dependencies
 from core.responses import respond
@@ -78,7 +79,7 @@ class LoginView(AccountsView):
         data = LoginInput(data=request.data)
         data.is_valid(raise_exception=True)
         result = services.user_login(identifier=data.validated_data["username"],
-                                     password=data.validated_data["password"])
+                                     password=data.validated_data["password"], client_ip=client_ip(request))
         return respond(_auth_data(result), message=Msg.LOGGED_IN)
 
 

@@ -308,9 +308,13 @@ ACCOUNTS_RATE_LIMIT = env.str(
 # The window an app's limit counts over: 1 s makes it the per-second QPS of 001. A wider one
 # (e.g. 60 s with 60 x the limit) smooths bursts; the headers name the window they count.
 PARTNER_QPS_WINDOW_SECONDS = env.float("PARTNER_QPS_WINDOW_SECONDS", default=1.0)
-# Failed logins to one account: after this many within the window, the account's
-# logins answer 429 until the oldest failure leaves the window (any IP, any password).
+# Failed logins are slowed per (account, client IP), per client IP and, far higher, per
+# account; past a count the client's logins answer 429 until its oldest failure leaves the
+# window. The per-account count never holds back a client that has not itself failed for
+# that account, so nobody can lock the owner out (docs/accounts.md, "Failed logins").
 ACCOUNTS_LOGIN_FAILURE_LIMIT = env.str("ACCOUNTS_LOGIN_FAILURE_LIMIT", default="5/15m")
+ACCOUNTS_LOGIN_IP_FAILURE_LIMIT = env.str("ACCOUNTS_LOGIN_IP_FAILURE_LIMIT", default="50/15m")
+ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT = env.str("ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT", default="200/15m")
 # /system-stats is open to anyone only when this is on; otherwise it needs a staff JWT.
 SYSTEM_STATS_PUBLIC = env.bool("SYSTEM_STATS_PUBLIC", default=False)
 

@@ -52,26 +52,67 @@ def test_an_inactive_account_is_403_once_the_password_is_right(api, user):
     assert_accounts_error(login(api, "alice", "wrong-password"), 401, "密码错误")
 
 
-def test_repeated_failures_lock_the_account_with_retry_after(api, user, settings):
+# --- failed logins are slowed per (account, client IP) and per client IP ------------------------
+
+LOCKED = "登录失败次数过多,请稍后再试"
+
+
+def test_repeated_failures_slow_that_client_with_retry_after(api, user, settings):
     settings.ACCOUNTS_LOGIN_FAILURE_LIMIT = "3/15m"
     for _ in range(3):
         assert_accounts_error(login(api, "alice", "wrong-password"), 401, "密码错误")
-    response = login(api, "alice")  # even the right password waits
-    assert_accounts_error(response, 429, "登录失败次数过多,请稍后再试")
-    assert 1 <= int(response["Retry-After"]) <= 900
+    response = login(api, "alice")  # even the right password waits, from this client
+    assert_accounts_error(response, 429, LOCKED)
+    assert 890 <= int(response["Retry-After"]) <= 900
 
 
-def test_the_lock_is_per_account_and_ignores_the_client_ip(api, user, settings):
+def test_a_guesser_elsewhere_cannot_lock_the_owner_out(api, user, settings):
+    settings.ACCOUNTS_LOGIN_FAILURE_LIMIT = "3/15m"
+    settings.ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT = "6/15m"
+    for address in ("10.0.0.1", "10.0.0.2", "10.0.0.3"):
+        for _ in range(3):
+            login(api, "alice", "wrong-password", REMOTE_ADDR=address)
+        assert_accounts_error(login(api, "alice", "wrong-password", REMOTE_ADDR=address), 429, LOCKED)
+    # The account's own count is full (6 of 9 guesses counted), yet its owner, from a client
+    # that has not been failing, gets in with the right password.
+    assert_accounts_ok(login(api, "alice", REMOTE_ADDR="10.0.0.99"))
+    # A wrong password from a new client now finds the account's count full.
+    assert_accounts_error(login(api, "alice", "wrong-password", REMOTE_ADDR="10.0.0.98"), 429, LOCKED)
+
+
+def test_a_client_that_failed_for_an_account_is_held_back_by_the_accounts_count(api, user, settings):
+    settings.ACCOUNTS_LOGIN_FAILURE_LIMIT = "5/15m"
+    settings.ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT = "3/15m"
+    login(api, "alice", "wrong-password", REMOTE_ADDR="10.0.0.1")
+    for address in ("10.0.0.2", "10.0.0.3"):
+        login(api, "alice", "wrong-password", REMOTE_ADDR=address)
+    # 10.0.0.1 has failed for alice and her account's count is full: even the right password waits there.
+    assert_accounts_error(login(api, "alice", REMOTE_ADDR="10.0.0.1"), 429, LOCKED)
+    assert_accounts_ok(login(api, "alice", REMOTE_ADDR="10.0.0.4"))
+
+
+def test_one_client_ip_guessing_many_accounts_is_slowed(api, settings):
+    settings.ACCOUNTS_LOGIN_IP_FAILURE_LIMIT = "4/15m"
+    for name in ("u1", "u2", "u3"):
+        make_user(name)
+    answers = [login(api, name, "wrong-password").status_code for name in ("u1", "u2", "u3", "nobody")]
+    assert answers == [401, 401, 401, 404]  # unknown accounts count for the IP too
+    assert_accounts_error(login(api, "u1"), 429, LOCKED)
+    assert_accounts_ok(login(api, "u1", REMOTE_ADDR="10.0.0.7"))
+
+
+def test_the_slowing_is_per_account_for_one_client(api, user, settings):
     settings.ACCOUNTS_LOGIN_FAILURE_LIMIT = "2/15m"
     make_user("bob")
-    for address in ("10.0.0.1", "10.0.0.2"):
-        login(api, "alice", "wrong-password", REMOTE_ADDR=address)
-    assert_accounts_error(login(api, "alice", REMOTE_ADDR="10.0.0.3"), 429)
-    assert_accounts_ok(login(api, "bob", REMOTE_ADDR="10.0.0.1"))
+    for _ in range(2):
+        login(api, "alice", "wrong-password")
+    assert_accounts_error(login(api, "alice"), 429, LOCKED)
+    assert_accounts_ok(login(api, "bob"))
 
 
 def test_successful_logins_do_not_count_as_failures(api, user, settings):
     settings.ACCOUNTS_LOGIN_FAILURE_LIMIT = "2/15m"
+    settings.ACCOUNTS_LOGIN_IP_FAILURE_LIMIT = "2/15m"
     for _ in range(5):
         assert_accounts_ok(login(api, "alice"))
 

@@ -73,18 +73,23 @@ def test_production_defaults_to_100_per_15_minutes():
     assert result.stdout.strip().splitlines()[-1] == "100/15m"
 
 
-def test_with_redis_the_budget_is_shared_by_all_worker_processes(redis_url, tmp_path):
+def test_the_budget_is_shared_by_all_worker_processes(tmp_path):
+    # In the run's mode: Redis when it has one, else the embedded default's limits file.
     import json
     import uuid
 
-    from tests.support.live import http, running_service
+    from tests.support.live import http, log_events, running_service
 
-    env = {"REDIS_URL": redis_url, "DATABASE_URL": None, "SQLITE_PATH": str(tmp_path / "db.sqlite3"),
-           "ACCOUNTS_RATE_LIMIT": "6/15m", "RATELIMIT_KEY_PREFIX": f"test:{uuid.uuid4().hex}"}
-    with running_service(env, workers=2) as base:
+    env = {"DATABASE_URL": None, "SQLITE_PATH": str(tmp_path / "db.sqlite3"), "LOG_LEVEL": "INFO",
+           "ACCOUNTS_RATE_LIMIT": "8/15m", "RATELIMIT_KEY_PREFIX": f"test:{uuid.uuid4().hex}"}
+    log_path = tmp_path / "service.log"
+    with running_service(env, workers=2, log_path=log_path) as base:
         # An empty login is refused with 400 before any database work, after the limit is counted.
+        # Each request on a new connection, which the kernel hands to either worker.
         answers = [http("POST", f"{base}/api/v1/auth/login", b"{}", {"Content-Type": "application/json"})
-                   for _ in range(7)]
-    assert [status for status, _h, _b in answers] == [400] * 6 + [429]
-    assert [h["X-RateLimit-Remaining"] for _s, h, _b in answers] == ["5", "4", "3", "2", "1", "0", "0"]
-    assert json.loads(answers[-1][2])["message"] == "请求过于频繁,请稍后再试"
+                   for _ in range(9)]
+        pids = {entry["pid"] for entry in log_events(log_path, "http.request")}
+    assert [status for status, _h, _b in answers] == [400] * 8 + [429]
+    assert [h["X-RateLimit-Remaining"] for _s, h, _b in answers] == ["7", "6", "5", "4", "3", "2", "1", "0", "0"]
+    assert json.loads(answers[-1][2])["message"].startswith("请求过于频繁")
+    assert len(pids) == 2, "one worker answered every request"
