@@ -17,8 +17,20 @@ transaction:
    UPDATE SET count = count + excluded.count`, an atomic increment, and move
    the `version` of every day that changed (see `analytics.selectors`).
 
-Rows are written in sorted key order so that concurrent batches take their
-locks in the same order (PostgreSQL deadlocks are retried all the same).
+LOCK ORDER. Every transaction that writes activity or counts takes its row
+locks in this order, and nothing else in the code may take them otherwise:
+
+    1. DailyActive rows (ingest and heartbeats only), sorted by (day, install);
+    2. the day's DailyActiveCount row (the "total row"), days ascending;
+    3. DailyProvinceCount rows, sorted by (day, province);
+    4. DailyCityCount rows, sorted by (day, city).
+
+`_record_sightings` (ingest, heartbeats) follows it, and so does
+`counts_rebuild_day` (manage.py analytics_rebuild_counts), which takes the
+total row first and never locks a DailyActive row. The total row is thereby
+the lock of its day: whoever holds it is alone in changing that day's place
+counts, and no two transactions can each hold a lock the other waits for.
+(Deadlocks are still retried on PostgreSQL, as a safety net.)
 """
 from __future__ import annotations
 
@@ -31,6 +43,7 @@ import time
 
 from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
+from django.db.models import Count, F
 from django.utils import timezone
 import redis
 
@@ -281,12 +294,12 @@ def _record_sightings(sightings: list[Sighting]) -> None:
         changed_days = set(totals) | {day for day, _ in provinces} | {day for day, _ in cities}
         # The count rows are the ones every batch of a day updates: their row locks serialize
         # concurrent batches from the first upsert to the COMMIT, so the three upserts go to
-        # the server in one round trip.
+        # the server in one round trip. Total rows first: the lock order in the module docstring.
         with _one_round_trip():
-            _increment(DailyProvinceCount, ["day", "province"], provinces)
-            _increment(DailyCityCount, ["day", "city"], cities)
             _increment(DailyActiveCount, ["day"], {(day,): totals.get(day, 0) for day in changed_days},
                        bump_version=True)
+            _increment(DailyProvinceCount, ["day", "province"], provinces)
+            _increment(DailyCityCount, ["day", "city"], cities)
 
     if connection.in_atomic_block:
         write()  # part of the caller's transaction (events_ingest retries as a whole)
@@ -394,3 +407,62 @@ def _increment(model, key_columns: list[str], deltas: dict[tuple, int], *, bump_
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
+
+
+# --- rebuilding counts ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DayCounts:
+    """One day's counts: the total, and the non-zero counts per province and per city."""
+
+    total: int
+    provinces: dict[str, int]
+    cities: dict[str, int]
+
+
+def counts_rebuild_day(day: date, *, dry_run: bool = False) -> tuple[DayCounts, DayCounts] | None:
+    """
+    Recompute `day`'s three count tables from its DailyActive rows, in one
+    transaction; return (old, new) when they differed (and, unless `dry_run`,
+    were replaced), None when they were right.
+
+    Safe while batches are ingested: the day's total row is locked first (the
+    lock order in the module docstring), after making sure it exists, so an
+    ingest of the day that has not reached its counts yet waits and then adds
+    its own rows on top of the rebuilt ones; one that already has, holds the row
+    and the rebuild waits for it, then counts its rows.
+    """
+    table = connection.ops.quote_name(DailyActiveCount._meta.db_table)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # A fresh day has no total row to lock: create it (count 0) inside this transaction,
+            # or wait for the ingest creating it. Either way the lock is ours before any count.
+            cursor.execute(f"INSERT INTO {table} (day, count, version) VALUES (%s, 0, 0) ON CONFLICT (day) DO NOTHING",
+                           [connection.ops.adapt_datefield_value(day)])
+        total_row = DailyActiveCount.objects.select_for_update().get(day=day)
+        actives = DailyActive.objects.filter(day=day)
+        new = DayCounts(
+            total=actives.count(),
+            provinces=dict(actives.exclude(province="").values("province").annotate(n=Count("id"))
+                           .values_list("province", "n")),
+            cities=dict(actives.exclude(city="").values("city").annotate(n=Count("id")).values_list("city", "n")),
+        )
+        old = DayCounts(
+            total=total_row.count,
+            provinces=dict(DailyProvinceCount.objects.filter(day=day, count__gt=0).values_list("province", "count")),
+            cities=dict(DailyCityCount.objects.filter(day=day, count__gt=0).values_list("city", "count")),
+        )
+        if old == new or dry_run:
+            # Nothing to write: undo the total row this transaction may have created above.
+            transaction.set_rollback(True)
+            return None if old == new else (old, new)
+        DailyActiveCount.objects.filter(pk=total_row.pk).update(count=new.total, version=F("version") + 1)
+        DailyProvinceCount.objects.filter(day=day).delete()
+        DailyProvinceCount.objects.bulk_create(
+            [DailyProvinceCount(day=day, province=name, count=n) for name, n in sorted(new.provinces.items())],
+            batch_size=_ROWS_PER_STATEMENT)
+        DailyCityCount.objects.filter(day=day).delete()
+        DailyCityCount.objects.bulk_create(
+            [DailyCityCount(day=day, city=name, count=n) for name, n in sorted(new.cities.items())],
+            batch_size=_ROWS_PER_STATEMENT)
+        return old, new
