@@ -12,7 +12,7 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import BaseUserCreationForm, UserChangeForm
 
 from accounts.models import StatusChangeBatch, User
-from accounts.services import user_batch_set_status
+from accounts.services import user_batch_set_status, user_can_change_privileged_accounts
 from accounts.constants import BATCH_MAX_USERS
 from core.admin import ReadOnlyAdminMixin
 
@@ -57,6 +57,24 @@ class UserAdmin(DjangoUserAdmin):
     add_fieldsets = ((None, {"classes": ("wide",), "fields": ("username", "password1", "password2")}),)
     filter_horizontal = ("groups", "user_permissions")
     actions = ("deactivate_users", "activate_users")
+    # Who gets or loses admin rights: only a superuser may set these (see get_readonly_fields).
+    privilege_fields = ("is_staff", "is_superuser", "groups", "user_permissions")
+
+    def has_change_permission(self, request, obj=None):
+        # The service's rule for status, on the form and the password form too: without it a
+        # staff user with the change permission could reset a superuser's password and log
+        # in as them. Such accounts stay readable (view or change permission).
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or obj.pk == request.user.pk or not (obj.is_staff or obj.is_superuser):
+            return True
+        return user_can_change_privileged_accounts(actor=request.user)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = tuple(super().get_readonly_fields(request, obj))
+        if not user_can_change_privileged_accounts(actor=request.user):
+            fields += self.privilege_fields  # nobody grants themselves or others rights they lack
+        return fields
 
     def _set_status(self, request, queryset, status):
         # The service applies the privilege rule for the signed-in staff user: without

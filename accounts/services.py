@@ -225,6 +225,15 @@ def user_can_change_status(*, actor: User | None) -> bool:
     return actor is not None and actor.is_active and actor.has_perm(STATUS_CHANGE_PERMISSION)
 
 
+def user_can_change_privileged_accounts(*, actor: User | None, operator: bool = False) -> bool:
+    """
+    Whether `actor` may change staff and superuser accounts (their status here, and
+    their form and password in Django admin): only a superuser, or a shell operator.
+    Without this rule any staff user could lock out or take over the superusers above them.
+    """
+    return operator or (actor is not None and actor.is_active and actor.is_superuser)
+
+
 @dataclass(frozen=True)
 class StatusChangeResult:
     status: str
@@ -276,7 +285,7 @@ def user_batch_set_status(*, user_ids: list[int], status: str, source: str, acto
     if len(ids) > BATCH_MAX_USERS:
         raise _bad_request(Msg.TOO_MANY_USERS)
     actor_pk = actor.pk if actor is not None else None
-    may_change_privileged = operator or actor.is_superuser
+    may_change_privileged = user_can_change_privileged_accounts(actor=actor, operator=operator)
     with transaction.atomic():
         # The flags are read under the same row lock as the status: a user promoted to
         # staff by a concurrent transaction is judged by what is committed.

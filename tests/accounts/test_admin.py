@@ -139,3 +139,45 @@ def test_staff_who_may_only_view_users_have_no_status_actions(client):
         "action": "deactivate_users", "_selected_action": [str(plain.pk)]})
     assert User.objects.get(pk=plain.pk).status == "active"
     assert not StatusChangeBatch.objects.exists()
+
+
+def test_a_staff_admin_cannot_edit_or_reset_the_password_of_a_superuser(client):
+    clerk = grant(make_user("clerk", is_staff=True), "change_user")
+    root = User.objects.create_superuser("root", "rootpass1")
+    client.force_login(clerk)
+    form = client.get(reverse("admin:accounts_user_change", args=[root.pk]))
+    assert form.status_code == 200 and form.context["has_change_permission"] is False  # read-only view
+    edit = client.post(reverse("admin:accounts_user_change", args=[root.pk]),
+                       {"username": "root", "nickname": "pwned", "user_type": "admin"})
+    assert edit.status_code == 403
+    reset = client.post(reverse("admin:auth_user_password_change", args=[root.pk]),
+                        {"password1": "Taken-over-1", "password2": "Taken-over-1"})
+    assert reset.status_code == 403
+    root.refresh_from_db()
+    assert (root.nickname, root.check_password("rootpass1"), root.token_version) == ("", True, 0)
+
+
+def test_a_staff_admin_edits_ordinary_users_but_grants_no_rights(client):
+    clerk = grant(make_user("clerk", is_staff=True), "change_user")
+    plain = make_user("plain")
+    client.force_login(clerk)
+    for target in (plain, clerk):
+        response = client.post(reverse("admin:accounts_user_change", args=[target.pk]), {
+            "username": target.username, "nickname": "edited", "user_type": "user",
+            "is_staff": "on", "is_superuser": "on",
+        })
+        assert response.status_code == 302, response.content
+    plain.refresh_from_db()
+    clerk.refresh_from_db()
+    assert (plain.nickname, plain.is_staff, plain.is_superuser) == ("edited", False, False)
+    assert (clerk.nickname, clerk.is_staff, clerk.is_superuser) == ("edited", True, False)
+
+
+def test_a_superuser_edits_staff_accounts_and_their_rights(client, operator):
+    colleague = make_user("colleague", is_staff=True)
+    response = client.post(reverse("admin:accounts_user_change", args=[colleague.pk]), {
+        "username": "colleague", "nickname": "promoted", "user_type": "admin", "is_staff": "on", "is_superuser": "on",
+    })
+    assert response.status_code == 302, response.content
+    colleague.refresh_from_db()
+    assert (colleague.nickname, colleague.is_superuser) == ("promoted", True)
