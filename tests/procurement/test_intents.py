@@ -1,4 +1,7 @@
 """The intents resource (contract §4): create, read, update, delete, status machine, duplicates, tenancy, validation."""
+import random
+import re
+
 import pytest
 
 from procurement.models import Intent
@@ -34,10 +37,40 @@ def test_price_as_a_json_number_is_kept_to_two_places(signed):
     assert create(signed, {**SEED_INTENT, "price": 99.5})["price"] == "99.50"
 
 
-def test_ids_are_random_and_not_guessable(signed):
-    first = create(signed)["id"]
-    second = create(signed, {**SEED_INTENT, "userId": "user_002"})["id"]
-    assert len(first) == len("intent_") + 24 and first != second
+INTENT_ID = re.compile(r"^intent_([0-9a-f]{24})$")  # 24 hex digits: 96 random bits
+
+
+def test_ids_answered_by_the_api_carry_96_random_bits_and_never_repeat(signed):
+    answered = [create(signed, {**SEED_INTENT, "userId": f"user_{n:03d}"})["id"] for n in range(20)]
+    assert all(INTENT_ID.match(intent_id) for intent_id in answered), answered
+    assert len(set(answered)) == len(answered)
+
+
+def test_ids_are_not_guessable_from_one_another():
+    make_id = Intent._meta.get_field("id").get_default  # what every create uses
+    samples = [make_id() for _ in range(4000)]
+    assert all(INTENT_ID.match(intent_id) for intent_id in samples)
+    assert len(set(samples)) == len(samples)  # no collision (a 96-bit draw collides at ~2^48)
+    values = [int(INTENT_ID.match(intent_id)[1], 16) for intent_id in samples]
+    # No sequence: consecutive ids are not a counter or a clock (their differences would repeat
+    # or stay small), and they are not sorted.
+    steps = {b - a for a, b in zip(values, values[1:])}
+    assert len(steps) == len(values) - 1
+    assert sorted(values) != values
+    # Every one of the 96 bits is set in about half the ids (binomial: 2000 +- 31.6; the bounds
+    # are 8 standard deviations): a fixed prefix, a timestamp or a short random part fails this.
+    for bit in range(96):
+        ones = sum((value >> bit) & 1 for value in values)
+        assert 1750 < ones < 2250, (bit, ones)
+
+
+def test_ids_do_not_come_from_the_seedable_process_prng():
+    # Python's `random` replays after the same seed; a CSPRNG (secrets, os.urandom) does not.
+    make_id = Intent._meta.get_field("id").get_default
+    random.seed(1234)
+    first = [make_id() for _ in range(3)]
+    random.seed(1234)
+    assert [make_id() for _ in range(3)] != first
 
 
 def test_status_in_a_create_body_is_ignored(signed):
