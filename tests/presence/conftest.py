@@ -1,4 +1,6 @@
-"""Fixtures for presence: a signed-in client and the store under test (both stores, same tests)."""
+"""Fixtures for presence: a signed-in client, the store under test (both stores, same tests), a server clock."""
+from datetime import UTC, datetime, timedelta
+
 import pytest
 from django.contrib.auth import get_user_model
 from rest_framework.test import APIClient
@@ -51,3 +53,29 @@ def store(store_name):
 def migrated_sqlite(tmp_path_factory):
     """A migrated SQLite file with one user, for real processes: (path, that user's token)."""
     return migrated_sqlite_with_user(tmp_path_factory.mktemp("presence-live"), "live-user")
+
+
+class ServerClock:
+    """The presence views' and services' idea of now, set by the test."""
+
+    def __init__(self, now: datetime):
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += timedelta(seconds=seconds)
+
+
+@pytest.fixture
+def server_clock(monkeypatch):
+    """
+    Pins the server time of the presence endpoints (heartbeats are stored at it, counts are
+    taken at it), so that tests with second-sized windows do not race the wall clock.
+    Half past a second, so that truncating to whole seconds is visible.
+    """
+    clock = ServerClock(datetime(2026, 9, 21, 12, 0, 0, 500_000, tzinfo=UTC))
+    monkeypatch.setattr("presence.views.utc_now", clock)
+    monkeypatch.setattr("presence.services.utc_now", clock)
+    return clock

@@ -5,8 +5,13 @@ from django.core.exceptions import ImproperlyConfigured
 from presence.conf import check_settings
 
 
-def test_the_shipped_settings_hold_together():
-    check_settings()
+def test_the_shipped_settings_hold_together(settings):
+    check_settings()  # raises ImproperlyConfigured on a contradiction (the cases below)
+    # The defaults it judged are the documented ones (README "Configuration", docs/presence.md).
+    assert settings.PRESENCE_STORE == ("redis" if settings.REDIS_URL else "database")
+    shipped = (settings.PRESENCE_HEARTBEAT_INTERVAL, settings.PRESENCE_DEFAULT_WINDOW, settings.PRESENCE_MAX_WINDOW,
+               settings.PRESENCE_TRIM_HORIZON, settings.PRESENCE_SNAPSHOT_PERIOD)
+    assert shipped == (60, 180, 3600, 3600, 60)
 
 
 @pytest.mark.parametrize(

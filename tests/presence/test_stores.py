@@ -1,10 +1,13 @@
 """Both presence stores behind one interface: the same tests run on the database and on Redis."""
+import copy
 from datetime import date
 
 import pytest
 from django.conf import settings
 
 from presence.models import OnlineInstall
+from presence.stores import RedisPresenceStore, StoreUnavailable
+from tests.support.live import closed_port
 
 NOW = 1_790_000_000  # a fixed server time, Unix seconds
 DAY = date(2026, 9, 21)
@@ -67,7 +70,15 @@ def test_the_day_guard_says_first_heartbeat_of_the_day_where_the_store_tracks_da
 
 
 def test_ping_answers_when_the_store_is_up(store):
-    store.ping()
+    assert store.ping() is None  # a store that is down raises StoreUnavailable instead (next test)
+
+
+def test_ping_of_an_unreachable_redis_raises_store_unavailable(redis_url, settings):
+    caches = copy.deepcopy(settings.CACHES)
+    caches["default"]["LOCATION"] = f"redis://127.0.0.1:{closed_port()}/0"  # nothing listens: refused
+    settings.CACHES = caches
+    with pytest.raises(StoreUnavailable):
+        RedisPresenceStore().ping()
 
 
 # --- database store only -------------------------------------------------------------

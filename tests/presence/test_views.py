@@ -42,10 +42,14 @@ def test_n_distinct_installs_make_the_online_count_n(user_api, store_name):
     assert ISO_MS_Z.match(body["queriedAt"])
 
 
-def test_the_client_clock_is_ignored(user_api, store_name):
+def test_the_client_clock_is_ignored(user_api, store_name, server_clock):
+    # The server time comes from the test: a one-second window is exact, not a race with the wall clock.
     beat(user_api, clientTs=0)  # a client whose clock says 1970 is still online now
     beat(user_api, "install-0002", clientTs=4102444800)
     assert user_api.get(COUNT, {"windowSeconds": 1}).json()["count"] == 2
+    server_clock.advance(2)  # both were seen in second S; a 1 s window at S + 2 counts from S + 1
+    assert user_api.get(COUNT, {"windowSeconds": 1}).json()["count"] == 0
+    assert user_api.get(COUNT, {"windowSeconds": 2}).json()["count"] == 2
 
 
 def test_a_heartbeat_marks_the_install_active_for_the_day_once(user_api, store_name, django_assert_num_queries):
@@ -125,11 +129,15 @@ def test_an_inactive_user_is_refused(user, user_api):
 
 # --- online count --------------------------------------------------------------------------
 
-def test_online_count_takes_the_window_asked_for(user_api, store_name):
+def test_online_count_takes_the_window_asked_for(user_api, store_name, server_clock):
     beat(user_api)
     body = user_api.get(COUNT, {"windowSeconds": "3600"}).json()
     assert (body["count"], body["windowSeconds"]) == (1, 3600)
-    assert user_api.get(COUNT, {"windowSeconds": "1"}).json()["windowSeconds"] == 1
+    server_clock.advance(1799)
+    assert user_api.get(COUNT, {"windowSeconds": "1800"}).json()["count"] == 1
+    assert user_api.get(COUNT, {"windowSeconds": "1798"}).json()["count"] == 0
+    body = user_api.get(COUNT, {"windowSeconds": "1"}).json()
+    assert (body["count"], body["windowSeconds"]) == (0, 1)
 
 
 @pytest.mark.parametrize(
