@@ -48,7 +48,6 @@ from django.utils import timezone
 import redis
 
 from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
-from core import jsonutil
 from core.timeutil import utc_now
 
 logger = logging.getLogger("analytics")
@@ -102,7 +101,9 @@ class ValidEvent:
     client_ts: datetime
     user_id: str | None = None
     event_id: str | None = None
-    properties: dict | None = None
+    # The properties as the JSON text to store (compact, UTF-8; validation checked it
+    # holds nothing a store would change), or None when the event had none.
+    properties_json: str | None = None
     province: str = ""
     city: str = ""
 
@@ -210,8 +211,7 @@ def _event_rows(rows: list[ValidEvent], received_at: datetime) -> list[tuple]:
     received = ops.adapt_datetimefield_value(received_at)
     return [
         (e.event_name, e.install_id, e.user_id, e.event_id, ops.adapt_datetimefield_value(e.client_ts),
-         received, ops.adapt_datefield_value(local_day(e.client_ts)),
-         jsonutil.dumps(e.properties).decode() if e.properties is not None else None)
+         received, ops.adapt_datefield_value(local_day(e.client_ts)), e.properties_json)
         for e in rows
     ]
 

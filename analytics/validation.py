@@ -4,19 +4,26 @@ Validation of event batches (contract §8), without serializers.
 A batch of 500 events would cost a DRF serializer per event; these checks are
 plain functions over the parsed JSON. The batch envelope either passes or the
 whole request is refused (400 VALIDATION_ERROR); each event is then judged
-alone and yields a `ValidEvent` or one message, worded like class-validator's
-(the library 003's NestJS service used: "installId must be a string").
+alone and yields a `ValidEvent` or one message: the contract's field rules are
+worded like class-validator's (the library 003's NestJS service used: "installId
+must be a string"); content the stores cannot keep exactly as sent (NUL, lone
+surrogates, integers beyond 64 bits, NaN/Infinity/overflowing numbers, repeated
+keys, nesting past MAX_PROPERTIES_DEPTH) is refused with a message in Chinese.
+
+The body is read by `analytics.parsers.EventBatchParser`, which marks such
+content (`analytics.jsonbody`) instead of failing the whole batch on it.
 """
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-import json
 import math
 import re
 
 from django.conf import settings
+import orjson
 
 from analytics.errors import AnalyticsError
+from analytics.jsonbody import TOO_DEEP, HugeInt, NonFinite, RepeatedKeys
 from analytics.services import ValidEvent
 
 EVENT_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
@@ -25,6 +32,38 @@ MAX_USER_ID = 64
 MAX_EVENT_ID = 64
 # Longest province or city name kept as a location; longer values stay in properties only.
 MAX_PLACE = 64
+# Levels of objects and arrays in properties, properties itself being the first. Real
+# properties are flat or nearly so; the bound keeps every store and serializer (orjson
+# stops at 254 levels, PostgreSQL at its stack depth) far from its own limit.
+MAX_PROPERTIES_DEPTH = 32
+# Depth of the body the parser must keep: the batch object, `events`, the event, then properties.
+BODY_DEPTH_KEPT = 3 + MAX_PROPERTIES_DEPTH
+# Integers orjson (and so the stored JSON) can carry: signed or unsigned 64 bits.
+MIN_INT, MAX_INT = -(2 ** 63), 2 ** 64 - 1
+# NUL (PostgreSQL text and jsonb refuse it) and lone UTF-16 surrogates (not encodable as UTF-8).
+_UNSTORABLE_TEXT = re.compile("[\x00\ud800-\udfff]")
+
+
+class Unstorable:
+    """The messages of content that cannot be stored exactly as sent (contract §8: the event fails alone)."""
+
+    REPEATED_FIELD = "事件中有重复的字段"
+    DEPTH = f"properties 的嵌套不能超过 {MAX_PROPERTIES_DEPTH} 层"
+    REPEATED_KEY = "properties 中有重复的键"
+    NUL = "properties 中的文本不能含有 NUL 字符 (\\u0000)"
+    SURROGATE = "properties 中的文本不能含有未配对的代理字符 (\\ud800-\\udfff)"
+    INTEGER = "properties 中的整数超出 64 位范围 (-2^63 至 2^64-1)"
+    NON_FINITE = "properties 中的数字必须是有限值 (不能是 NaN、Infinity 或超出浮点数范围)"
+
+    @staticmethod
+    def text(field: str, text: str) -> str | None:
+        """The message for a text field holding NUL or a lone surrogate, else None."""
+        bad = _UNSTORABLE_TEXT.search(text)
+        if bad is None:
+            return None
+        if bad.group() == "\x00":
+            return f"{field} 不能含有 NUL 字符 (\\u0000)"
+        return f"{field} 不能含有未配对的代理字符 (\\ud800-\\udfff)"
 
 
 def batch_events(body) -> list:
@@ -32,6 +71,9 @@ def batch_events(body) -> list:
     limit = settings.ANALYTICS_MAX_BATCH_EVENTS
     if not isinstance(body, dict):
         raise AnalyticsError.VALIDATION_ERROR.error(["request body must be a JSON object"])
+    if isinstance(body, RepeatedKeys) and "events" in body.repeated:
+        # Which of the two lists is the batch? Parsers disagree (first or last); refuse both.
+        raise AnalyticsError.VALIDATION_ERROR.error(["events must be given only once"])
     events = body.get("events")
     if "events" not in body or events is None:
         raise AnalyticsError.VALIDATION_ERROR.error(["events should not be empty", "events must be an array"])
@@ -52,6 +94,8 @@ def validate_event(raw, *, now: datetime) -> ValidEvent:
     """Check one event against contract §8; raise EventInvalid with the first rule it breaks."""
     if not isinstance(raw, dict):
         raise EventInvalid("event must be an object")
+    if isinstance(raw, RepeatedKeys):
+        raise EventInvalid(Unstorable.REPEATED_FIELD)
 
     name = raw.get("eventName")
     if not isinstance(name, str):
@@ -68,13 +112,15 @@ def validate_event(raw, *, now: datetime) -> ValidEvent:
 
     user_id = raw.get("userId")
     if user_id is not None:
+        if isinstance(user_id, HugeInt):  # an integer userId is stored as its digits, however long
+            user_id = user_id.text
         if isinstance(user_id, bool) or not isinstance(user_id, (str, int)):
             raise EventInvalid("userId must be a string or an integer")
         user_id = str(user_id)
         if not user_id or len(user_id) > MAX_USER_ID:
             raise EventInvalid(f"userId must be 1-{MAX_USER_ID} characters")
-        if not _storable(user_id):
-            raise EventInvalid("userId must be valid text without NUL characters")
+        if message := Unstorable.text("userId", user_id):
+            raise EventInvalid(message)
 
     event_id = raw.get("eventId")
     if event_id is not None:
@@ -82,15 +128,18 @@ def validate_event(raw, *, now: datetime) -> ValidEvent:
             raise EventInvalid("eventId must be a string")
         if not event_id or len(event_id) > MAX_EVENT_ID:
             raise EventInvalid(f"eventId must be 1-{MAX_EVENT_ID} characters")
-        if not _storable(event_id):
-            raise EventInvalid("eventId must be valid text without NUL characters")
+        if message := Unstorable.text("eventId", event_id):
+            raise EventInvalid(message)
 
     client_ts = raw.get("clientTs")
+    ahead = settings.ANALYTICS_MAX_CLOCK_AHEAD_SECONDS
+    max_age = settings.ANALYTICS_MAX_EVENT_AGE_DAYS
+    if isinstance(client_ts, HugeInt):  # a number, just far beyond either bound
+        raise EventInvalid(f"clientTs must not be older than {max_age} days" if client_ts.negative
+                           else f"clientTs must not be more than {ahead} seconds ahead of server time")
     if (isinstance(client_ts, bool) or not isinstance(client_ts, (int, float))
             or (isinstance(client_ts, float) and not math.isfinite(client_ts))):
         raise EventInvalid("clientTs must be a number")
-    ahead = settings.ANALYTICS_MAX_CLOCK_AHEAD_SECONDS
-    max_age = settings.ANALYTICS_MAX_EVENT_AGE_DAYS
     now_ts = now.timestamp()
     if client_ts > now_ts + ahead:
         raise EventInvalid(f"clientTs must not be more than {ahead} seconds ahead of server time")
@@ -98,19 +147,19 @@ def validate_event(raw, *, now: datetime) -> ValidEvent:
         raise EventInvalid(f"clientTs must not be older than {max_age} days")
 
     properties = raw.get("properties")
+    properties_json = None
     province = city = ""
     if properties is not None:
         if not isinstance(properties, dict):
             raise EventInvalid("properties must be an object")
+        if message := _unstorable(properties, 1):
+            raise EventInvalid(message)
+        # Measured on what is stored: the compact UTF-8 JSON written to the database.
+        properties_json = orjson.dumps(properties)
         limit = settings.ANALYTICS_MAX_PROPERTIES_BYTES
-        try:
-            size = len(json.dumps(properties, ensure_ascii=False, separators=(",", ":")).encode())
-        except UnicodeEncodeError:  # a lone surrogate ("\ud800") parsed from the JSON
-            raise EventInvalid("properties must be valid text without NUL characters") from None
-        if size > limit:
+        if len(properties_json) > limit:
             raise EventInvalid(f"properties must not exceed {limit} bytes as JSON")
-        if not _all_storable(properties):
-            raise EventInvalid("properties must be valid text without NUL characters")
+        properties_json = properties_json.decode()
         province = _place(properties.get("province"))
         city = _place(properties.get("city"))
 
@@ -120,36 +169,48 @@ def validate_event(raw, *, now: datetime) -> ValidEvent:
         client_ts=datetime.fromtimestamp(client_ts, tz=UTC),
         user_id=user_id,
         event_id=event_id,
-        properties=properties,
+        properties_json=properties_json,
         province=province,
         city=city,
     )
 
 
-def _storable(text: str) -> bool:
+def _unstorable(value, depth: int) -> str | None:
     """
-    Whether PostgreSQL can store `text`: JSON may carry NUL (\\u0000) and lone
-    surrogates, which text and jsonb columns refuse (SQLite would take the NUL;
-    both stores must behave alike).
+    Why the JSON `value` (a container at `depth`) cannot be stored exactly as it
+    was sent, or None: the first problem in document order. Depth is checked on
+    entry, so the recursion never goes past MAX_PROPERTIES_DEPTH.
     """
-    if "\x00" in text:
-        return False
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
-def _all_storable(value) -> bool:
-    """`_storable` for every key and string inside a parsed JSON value."""
-    if isinstance(value, str):
-        return "\x00" not in value
+    if depth > MAX_PROPERTIES_DEPTH or value is TOO_DEEP:
+        return Unstorable.DEPTH
     if isinstance(value, dict):
-        return all("\x00" not in key and _all_storable(item) for key, item in value.items())
-    if isinstance(value, list):
-        return all(_all_storable(item) for item in value)
-    return True
+        if isinstance(value, RepeatedKeys):
+            return Unstorable.REPEATED_KEY
+        items = value.items()
+    else:
+        items = enumerate(value)
+    for key, item in items:
+        if type(key) is str and (bad := _UNSTORABLE_TEXT.search(key)):
+            return Unstorable.NUL if bad.group() == "\x00" else Unstorable.SURROGATE
+        kind = type(item)
+        if kind is str:
+            if bad := _UNSTORABLE_TEXT.search(item):
+                return Unstorable.NUL if bad.group() == "\x00" else Unstorable.SURROGATE
+        elif kind is int:
+            if not MIN_INT <= item <= MAX_INT:
+                return Unstorable.INTEGER
+        elif kind is dict or kind is list or kind is RepeatedKeys or item is TOO_DEEP:
+            if message := _unstorable(item, depth + 1):
+                return message
+        elif kind is HugeInt:
+            return Unstorable.INTEGER
+        elif kind is float:
+            if not math.isfinite(item):  # orjson would write null (the parser marks these; a caller may not)
+                return Unstorable.NON_FINITE
+        elif kind is NonFinite:
+            return Unstorable.NON_FINITE
+        # bool and None are stored as sent.
+    return None
 
 
 def _place(value) -> str:

@@ -6,6 +6,7 @@ from rest_framework.views import APIView
 
 from analytics import serializers
 from analytics.authentication import OptionalUserAuthentication
+from analytics.parsers import EventBatchParser
 from analytics.selectors import dau_between
 from analytics.services import events_ingest
 from analytics.throttling import DauThrottle, EventBatchThrottle
@@ -21,6 +22,7 @@ class EventBatchView(APIView):
     authentication_classes = [OptionalUserAuthentication]
     permission_classes = [AllowAny]
     throttle_classes = [EventBatchThrottle]
+    parser_classes = [EventBatchParser]
 
     @extend_schema(
         operation_id="analytics_events_create",

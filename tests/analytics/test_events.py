@@ -5,14 +5,14 @@ import time
 import pytest
 
 from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
-from tests.analytics.helpers import EVENTS_URL, bearer_for, event, make_user, post_batch
+from tests.analytics.helpers import EVENTS_URL, bearer_for, event, fixed_noon, make_user, post_batch
 from tests.support.assertions import assert_plain_error
 
 pytestmark = pytest.mark.django_db
 
 
 def example_batch(now):
-    """003 §2.1's request example, moved to the last few minutes (its 2024 clientTs is now too old)."""
+    """003 §2.1's request example, moved to `now` (its 2024 clientTs is now too old)."""
     return [
         {
             "eventName": "app_session_start",
@@ -29,7 +29,7 @@ def example_batch(now):
 
 
 def test_the_003_example_batch_is_accepted_and_stored(api):
-    now = int(time.time())
+    now = fixed_noon()  # both events on one day, whenever the test runs
     before = time.time()
     response = post_batch(api, example_batch(now))
     assert response.status_code == 200, response.content
@@ -85,7 +85,9 @@ def test_a_batch_of_only_invalid_events_stores_nothing_and_answers_200(api):
     assert not Event.objects.exists() and not DailyActive.objects.exists()
 
 
-NOW = int(time.time())
+def ahead(seconds):
+    """A clientTs `seconds` after the test's own now (taken when the test runs, not at collection)."""
+    return lambda now: now + seconds
 
 
 @pytest.mark.parametrize("fields, message", [
@@ -110,16 +112,18 @@ NOW = int(time.time())
     ({"clientTs": None}, "clientTs must be a number"),
     ({"clientTs": "1732685100"}, "clientTs must be a number"),
     ({"clientTs": True}, "clientTs must be a number"),
-    ({"clientTs": NOW + 3600}, "clientTs must not be more than 600 seconds ahead of server time"),
-    ({"clientTs": NOW - 31 * 86400}, "clientTs must not be older than 30 days"),
+    ({"clientTs": ahead(3600)}, "clientTs must not be more than 600 seconds ahead of server time"),
+    ({"clientTs": ahead(601)}, "clientTs must not be more than 600 seconds ahead of server time"),
+    ({"clientTs": ahead(-31 * 86400)}, "clientTs must not be older than 30 days"),
     ({"clientTs": 10 ** 30}, "clientTs must not be more than 600 seconds ahead of server time"),
     ({"properties": ["os", "iOS"]}, "properties must be an object"),
     ({"properties": "iOS"}, "properties must be an object"),
     ({"properties": {"blob": "x" * 8200}}, "properties must not exceed 8192 bytes as JSON"),
 ])
 def test_each_event_rule_has_its_message(api, fields, message):
-    body = event(ts=NOW)
-    body.update(fields)
+    now = int(time.time())
+    body = event(ts=now)
+    body.update({name: value(now) if callable(value) else value for name, value in fields.items()})
     if fields.get("eventName", "") is None:
         del body["eventName"]
     response = post_batch(api, [body])
@@ -206,7 +210,7 @@ def test_more_than_500_events_is_refused_whole(api):
 
 
 def test_500_events_are_stored_in_one_insert(api, django_assert_max_num_queries):
-    now = int(time.time())
+    now = fixed_noon()  # 500 seconds before noon stay on one day
     batch = [event(install=f"install-{n:04d}", ts=now - n, eventId=f"e{n}",
                    properties={"province": f"省{n % 34}", "city": f"市{n % 300}"}) for n in range(500)]
     # One event insert, one actives insert, three count upserts; plus savepoints.
@@ -271,13 +275,15 @@ def test_a_body_that_is_not_declared_json_is_415(api):
 
 
 @pytest.mark.parametrize("fields, message", [
-    ({"userId": "user\u0000"}, "userId must be valid text without NUL characters"),
-    ({"userId": "user\ud800"}, "userId must be valid text without NUL characters"),
-    ({"eventId": "evt\u0000"}, "eventId must be valid text without NUL characters"),
-    ({"properties": {"os": "iOS\u0000"}}, "properties must be valid text without NUL characters"),
-    ({"properties": {"k\u0000": 1}}, "properties must be valid text without NUL characters"),
-    ({"properties": {"list": [{"deep": "\u0000"}]}}, "properties must be valid text without NUL characters"),
-    ({"properties": {"city": "\ud800"}}, "properties must be valid text without NUL characters"),
+    ({"userId": "user\u0000"}, "userId 不能含有 NUL 字符 (\\u0000)"),
+    ({"userId": "user\ud800"}, "userId 不能含有未配对的代理字符 (\\ud800-\\udfff)"),
+    ({"eventId": "evt\u0000"}, "eventId 不能含有 NUL 字符 (\\u0000)"),
+    ({"eventId": "evt\udfff"}, "eventId 不能含有未配对的代理字符 (\\ud800-\\udfff)"),
+    ({"properties": {"os": "iOS\u0000"}}, "properties 中的文本不能含有 NUL 字符 (\\u0000)"),
+    ({"properties": {"k\u0000": 1}}, "properties 中的文本不能含有 NUL 字符 (\\u0000)"),
+    ({"properties": {"list": [{"deep": "\u0000"}]}}, "properties 中的文本不能含有 NUL 字符 (\\u0000)"),
+    ({"properties": {"city": "\ud800"}}, "properties 中的文本不能含有未配对的代理字符 (\\ud800-\\udfff)"),
+    ({"properties": {"\udc00": 1}}, "properties 中的文本不能含有未配对的代理字符 (\\ud800-\\udfff)"),
 ])
 def test_text_the_database_cannot_store_is_refused_per_event(api, fields, message):
     body = event()
