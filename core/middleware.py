@@ -91,11 +91,12 @@ class AllowedHostMiddleware:
         try:
             request.get_host()
         except DisallowedHost:
+            # As sent: a probe's headers are rewritten below.
+            sent = {"host": request.META.get("HTTP_HOST", "")[:255], "path": request.path}
+            if "HTTP_X_FORWARDED_HOST" in request.META:
+                sent["forwarded_host"] = request.META["HTTP_X_FORWARDED_HOST"][:255]
             if request.path not in settings.PROBE_PATHS or not address_to_listed_host(request):
-                request_logger.warning(
-                    "http.disallowed_host",
-                    extra={"host": request.META.get("HTTP_HOST", "")[:255], "path": request.path},
-                )
+                request_logger.warning("http.disallowed_host", extra=sent)
                 return error_response(request, disallowed_host())
         return self.get_response(request)
 
