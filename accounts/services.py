@@ -133,11 +133,13 @@ def _record_login_failure(gates: list[Gate], *, user_id: int | None, ip: str) ->
         raise _login_locked(slowest)
 
 
-def user_login(*, identifier: str, password: str, client_ip: str) -> AuthResult:
+def user_authenticate(*, identifier: str, password: str, client_ip: str) -> User:
     """
-    002 login: 404 unknown account, 401 wrong password, 403 inactive account
-    (told only to someone who knows the password), else a token; 429 while this
-    client is slowed after repeated failures (see _LOGIN_LIMITS).
+    The user whose username, email or phone is `identifier`, if `password` is
+    theirs, under the failed-login slowing (see _LOGIN_LIMITS): 404 unknown
+    account, 401 wrong password, 429 while this client is slowed. The user may
+    be inactive: the caller decides what that means. Every login path (the API,
+    Django admin) goes through here, so the same rule holds on each.
     """
     user = user_find_for_login(identifier=identifier)
     ip_gate = _login_gate("ip", client_ip)
@@ -163,6 +165,15 @@ def user_login(*, identifier: str, password: str, client_ip: str) -> AuthResult:
     closed = _first_closed(gates)
     if closed is not None:
         raise _login_locked(closed)
+    return user
+
+
+def user_login(*, identifier: str, password: str, client_ip: str) -> AuthResult:
+    """
+    002 login: `user_authenticate`, then 403 for an inactive account (told only
+    to someone who knows the password), else a token.
+    """
+    user = user_authenticate(identifier=identifier, password=password, client_ip=client_ip)
     if not user.is_active:
         raise ServiceError(str(Msg.ACCOUNT_DISABLED), code=403, status=403)
     user.last_login = timezone.now()
