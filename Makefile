@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test serve migrate schema bench clean
+.PHONY: install install-dev run test serve migrate schema bench clean docker-env
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -28,10 +28,18 @@ run: migrate
 test: install-dev
 	$(BIN)/python -m pytest -n 2 -q
 
-## make serve: production-style gunicorn (set DJANGO_ENV=production and DJANGO_SECRET_KEY first)
+## make serve: production-style gunicorn (set DJANGO_ENV=production and the three secrets first: docs/operations.md, Secrets)
 serve: migrate
 	$(BIN)/python manage.py collectstatic --noinput
 	MALLOC_ARENA_MAX=2 $(BIN)/gunicorn config.wsgi -c gunicorn.conf.py
+
+## make docker-env: write $(ENV_FILE) with generated secrets for docker compose, once (an existing file is kept:
+## SIGNING_ENCRYPTION_KEY must not change under stored data). Git and the image build ignore it.
+ENV_FILE ?= .env
+docker-env:
+	@if [ -e "$(ENV_FILE)" ]; then echo "$(ENV_FILE) exists: keeping its secrets"; else \
+	  umask 077 && $(PYTHON) -c 'import base64, os, secrets; print(f"DJANGO_SECRET_KEY={secrets.token_hex(32)}\nJWT_SECRET={secrets.token_hex(32)}\nSIGNING_ENCRYPTION_KEY={base64.urlsafe_b64encode(os.urandom(32)).decode()}")' > "$(ENV_FILE)" \
+	  && echo "wrote $(ENV_FILE): DJANGO_SECRET_KEY, JWT_SECRET, SIGNING_ENCRYPTION_KEY"; fi
 
 ## make bench: the benchmark (PostgreSQL, Redis, gunicorn, wrk) -> bench/results/latest.md
 bench: install-dev

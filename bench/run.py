@@ -36,12 +36,31 @@ RESULTS = BENCH / "results"
 PYTHON = sys.executable
 
 BENCH_DB = os.environ.get("BENCH_DB", "procure_bench")
+
+
+def bench_secrets() -> dict[str, str]:
+    """The service's three secrets for the bench, made once into bench/.data (git-ignored) and
+    kept: production refuses any value written in the repository, and the loaded data set (JWTs,
+    partner secrets encrypted at rest) must stay valid from one run to the next."""
+    import base64
+    import secrets
+
+    path = DATA / "secrets.json"
+    if not path.exists():
+        DATA.mkdir(exist_ok=True)
+        path.write_text(json.dumps({
+            "DJANGO_SECRET_KEY": secrets.token_hex(32),
+            "JWT_SECRET": secrets.token_hex(32),
+            "SIGNING_ENCRYPTION_KEY": base64.urlsafe_b64encode(os.urandom(32)).decode(),
+        }))
+        path.chmod(0o600)
+    return json.loads(path.read_text())
+
+
 BENCH_ENV = {
     "DJANGO_SETTINGS_MODULE": "config.settings",
     "DJANGO_ENV": "production",
-    "DJANGO_SECRET_KEY": "bench-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-    "JWT_SECRET": "bench-only-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz",
-    "SIGNING_ENCRYPTION_KEY": "YmVuY2gtb25seS1lbmNyeXB0aW9uLWtleS0zMmJ5dGU=",
+    **bench_secrets(),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
     "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{BENCH_DB}",
     "REDIS_URL": "redis://127.0.0.1:6379/9",

@@ -4,7 +4,7 @@ Settings for the whole service, read from the environment only.
 Every variable is listed in README.md ("Configuration"). With nothing set, the
 service runs as a development laptop install: SQLite next to the code, the
 in-process cache, DEBUG on. Production is selected with DJANGO_ENV=production,
-which turns DEBUG off and refuses the development secret key.
+which turns DEBUG off and refuses to start without real secrets (config.secret_policy).
 """
 from pathlib import Path
 import re
@@ -12,23 +12,35 @@ import re
 import environ
 from django.core.exceptions import ImproperlyConfigured
 
+from config.secret_policy import (
+    DEVELOPMENT_JWT_SECRET,
+    DEVELOPMENT_SECRET_KEY,
+    HOW_TO_GENERATE,
+    production_secret_errors,
+)
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
-
-DEVELOPMENT_SECRET_KEY = "dev-insecure-secret-key-change-me-0123456789abcdef"
 
 APP_ENV = env.str("DJANGO_ENV", default="development")
 if APP_ENV not in {"development", "production"}:
     raise ImproperlyConfigured("DJANGO_ENV must be 'development' or 'production'.")
 DEBUG = env.bool("DJANGO_DEBUG", default=APP_ENV == "development")
 
-SECRET_KEY = env.str("DJANGO_SECRET_KEY", default=DEVELOPMENT_SECRET_KEY)
-if not DEBUG and SECRET_KEY == DEVELOPMENT_SECRET_KEY:
-    raise ImproperlyConfigured(
-        "DJANGO_SECRET_KEY is unset while DEBUG is off: refusing to start on the "
-        "development key. Set DJANGO_SECRET_KEY to a long random value."
-    )
+# --- Secrets ------------------------------------------------------------------
+# Development runs on published defaults. Production (or DEBUG off) requires all three, each
+# long, not repetitive and never a value published in this repository; one start names every
+# secret that is wrong, so that an operator fixes them in one go.
+_SECRETS = {name: env.str(name, default="") for name in ("DJANGO_SECRET_KEY", "JWT_SECRET", "SIGNING_ENCRYPTION_KEY")}
+if APP_ENV == "production" or not DEBUG:
+    _secret_errors = production_secret_errors(_SECRETS, comma_separated=frozenset({"SIGNING_ENCRYPTION_KEY"}))
+    if _secret_errors:
+        raise ImproperlyConfigured(
+            "Refusing to start without real secrets (DJANGO_ENV=production or DEBUG off): "
+            + "; ".join(_secret_errors) + f". For each, {HOW_TO_GENERATE}; see docs/operations.md, \"Secrets\"."
+        )
+SECRET_KEY = _SECRETS["DJANGO_SECRET_KEY"] or DEVELOPMENT_SECRET_KEY
 
 ALLOWED_HOSTS = env.list(
     "DJANGO_ALLOWED_HOSTS", default=["*"] if DEBUG else ["localhost", "127.0.0.1", "[::1]"]
@@ -234,10 +246,7 @@ RATELIMIT_KEY_PREFIX = env.str("RATELIMIT_KEY_PREFIX", default="rl")
 RATE_LIMITS = {}
 
 # --- Users and JWT (accounts) -------------------------------------------------
-DEVELOPMENT_JWT_SECRET = "dev-insecure-jwt-secret-change-me"
-JWT_SECRET = env.str("JWT_SECRET", default=DEVELOPMENT_JWT_SECRET)
-if not DEBUG and JWT_SECRET == DEVELOPMENT_JWT_SECRET:
-    raise ImproperlyConfigured("JWT_SECRET is unset while DEBUG is off: set it to a long random value.")
+JWT_SECRET = _SECRETS["JWT_SECRET"] or DEVELOPMENT_JWT_SECRET  # judged with the others under "Secrets"
 JWT_EXPIRE = env.str("JWT_EXPIRE", default="7d")
 
 
@@ -278,14 +287,8 @@ USER_AUTHENTICATION_CLASSES = ["accounts.authentication.JWTAuthentication"]
 PARTNER_CREDENTIALS_LOOKUP = "procurement.selectors.partner_credentials_for"
 # Key(s) that encrypt partner secrets at rest (Fernet key or any long passphrase; several,
 # comma-separated, to re-key: the first encrypts, all decrypt). Never SECRET_KEY itself.
-SIGNING_ENCRYPTION_KEY = env.str("SIGNING_ENCRYPTION_KEY", default="")
-if not SIGNING_ENCRYPTION_KEY:
-    if not DEBUG:
-        raise ImproperlyConfigured(
-            "SIGNING_ENCRYPTION_KEY is unset while DEBUG is off: set it to a long random value "
-            "(e.g. python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')."
-        )
-    SIGNING_ENCRYPTION_KEY = "development-only:" + SECRET_KEY
+# Required in production (judged under "Secrets"); in development derived from SECRET_KEY.
+SIGNING_ENCRYPTION_KEY = _SECRETS["SIGNING_ENCRYPTION_KEY"] or "development-only:" + SECRET_KEY
 PARTNER_SIGNATURE_WINDOW_SECONDS = env.int("PARTNER_SIGNATURE_WINDOW_SECONDS", default=300)
 # Failed signature checks allowed per client IP before it gets 429 (guessing costs the guesser).
 PARTNER_AUTH_FAILURE_RATE = env.str("PARTNER_AUTH_FAILURE_RATE", default="30/m")

@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 from pathlib import Path
+import secrets
 import shutil
 import socket
 import subprocess
@@ -47,11 +48,13 @@ UNLIMITED = {
     "PARTNER_AUTH_FAILURE_RATE": "1000000000/m",
     "PARTNER_DEFAULT_QPS": "1000000",
 }
+# Secrets made for this run (its servers are private and fresh): production refuses any value
+# written in the repository (config.secret_policy).
 PRODUCTION = {
     "DJANGO_ENV": "production",
-    "DJANGO_SECRET_KEY": "reliability-only-secret-key-0123456789abcdefghijklmnopqrstuvwxyz",
-    "JWT_SECRET": "reliability-only-jwt-secret-0123456789abcdefghijklmnopqrstuvwxyz",
-    "SIGNING_ENCRYPTION_KEY": "reliability-only-encryption-key-0123456789abcdef",
+    "DJANGO_SECRET_KEY": secrets.token_hex(32),
+    "JWT_SECRET": secrets.token_hex(32),
+    "SIGNING_ENCRYPTION_KEY": secrets.token_hex(32),
     "DJANGO_ALLOWED_HOSTS": "127.0.0.1,localhost",
 }
 

@@ -8,6 +8,7 @@ import pytest
 
 from tests.accounts.conftest import bearer, post_json
 from tests.support.assertions import assert_accounts_error, assert_accounts_ok
+from tests.support.production import production_secrets
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +64,7 @@ def test_health_probes_are_never_limited(api, three_per_window):
 def test_production_defaults_to_100_per_15_minutes():
     root = Path(__file__).resolve().parents[2]
     env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "ACCOUNTS_"))}
-    env.update({"DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "x" * 64, "JWT_SECRET": "y" * 64,
-                "SIGNING_ENCRYPTION_KEY": "z" * 64, "DJANGO_SETTINGS_MODULE": "config.settings"})
+    env.update({"DJANGO_ENV": "production", **production_secrets(), "DJANGO_SETTINGS_MODULE": "config.settings"})
     result = subprocess.run(
         [sys.executable, "manage.py", "shell", "-c", "from django.conf import settings; print(settings.ACCOUNTS_RATE_LIMIT)"],
         cwd=root, env=env, capture_output=True, text=True,

@@ -10,10 +10,11 @@ import socket
 import pytest
 
 from tests.support.live import http, migrated_sqlite_with_user, running_service
+from tests.support.production import production_secrets
 
 HOST = "api.example.com"
 POD = "10.1.2.3:8000"
-JWT_SECRET = "live-parsing-jwt-secret-" + "j" * 40
+SECRETS = production_secrets()
 TOO_MANY = "&".join(f"p{i}=1" for i in range(1001))
 BOUNDARY = "BoUnDaRy"
 HOST_REASON = "Host 不在本服务允许的主机名之列"
@@ -23,15 +24,14 @@ HOST_REASON = "Host 不在本服务允许的主机名之列"
 def service(tmp_path_factory):
     directory = tmp_path_factory.mktemp("parsing_live")
     mp = pytest.MonkeyPatch()
-    mp.setenv("JWT_SECRET", JWT_SECRET)  # the user's token is signed with the service's key
+    mp.setenv("JWT_SECRET", SECRETS["JWT_SECRET"])  # the user's token is signed with the service's key
     try:
         sqlite, token = migrated_sqlite_with_user(directory, "live_parser")
     finally:
         mp.undo()
     env = {
         "DATABASE_URL": None, "REDIS_URL": None, "SQLITE_PATH": sqlite,
-        "DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "live-parsing-" + "k" * 50,
-        "JWT_SECRET": JWT_SECRET, "SIGNING_ENCRYPTION_KEY": "s" * 64,
+        "DJANGO_ENV": "production", **SECRETS,
         "DJANGO_ALLOWED_HOSTS": HOST, "SECURE_SSL_REDIRECT": "true",
     }
     with running_service(env) as base:

@@ -26,6 +26,7 @@ from procurement.models import PartnerApp
 from tests.procurement.conftest import SignedClient
 from tests.support.assertions import assert_accounts_error, assert_partner_error, assert_plain_error
 from tests.support.live import ROOT
+from tests.support.production import production_secrets
 
 pytestmark = pytest.mark.django_db
 User = get_user_model()
@@ -192,8 +193,7 @@ def test_secrets_appear_in_no_log_line_and_no_error_body(api, captured_logs, set
 # --- deployment checks --------------------------------------------------------------------------
 
 PRODUCTION_ENV = {
-    "DJANGO_ENV": "production", "DJANGO_SECRET_KEY": "k" * 20 + "-Xy9$1a2b3c4d5e6f7g8h9i0jKLMNOPQRSTUV",
-    "JWT_SECRET": "j" * 64, "SIGNING_ENCRYPTION_KEY": "s" * 64,
+    "DJANGO_ENV": "production", **production_secrets(),
     # TLS as docs/reliability.md ("Production checks") documents it for a deployment behind TLS.
     "SECURE_SSL_REDIRECT": "true", "SECURE_HSTS_SECONDS": "31536000",
     "SECURE_HSTS_INCLUDE_SUBDOMAINS": "true", "SECURE_HSTS_PRELOAD": "true",
