@@ -18,7 +18,9 @@ def test_concurrent_guesses_get_exactly_the_limits_worth_of_answers(tmp_path):
 
     def login(password):
         body = json.dumps({"username": "alice", "password": password}).encode()
-        status, _, answer = http("POST", f"{base}/api/v1/auth/login", body, {"Content-Type": "application/json"})
+        # Generous: each wrong password costs a real PBKDF2 hash, on a machine that may be busy.
+        status, _, answer = http("POST", f"{base}/api/v1/auth/login", body, {"Content-Type": "application/json"},
+                                 timeout=120)
         return status, json.loads(answer)["message"]
 
     with running_service(env, workers=2, log_path=log_path) as base:
