@@ -249,15 +249,6 @@ PROBE_PATHS = ("/api/v1/health", "/health", "/api/v1/presence/health")
 # --- Rate limits --------------------------------------------------------------
 RATELIMIT_KEY_PREFIX = env.str("RATELIMIT_KEY_PREFIX", default="rl")
 RATE_LIMITS = {}
-
-# --- Users and JWT (accounts) -------------------------------------------------
-JWT_SECRET = _SECRETS["JWT_SECRET"] or DEVELOPMENT_JWT_SECRET  # judged with the others under "Secrets"
-JWT_EXPIRE = env.str("JWT_EXPIRE", default="7d")
-
-
-def _duration_seconds(text: str) -> int:
-    """'7d', '12h', '30m', '45s' or plain seconds, as JWT_EXPIRE is written for Node services."""
-    text = text.strip().lower()
 # Without Redis, limits and replay claims live in a SQLite file that every process of the
 # host shares (core.ratelimit.SqliteSlidingWindow): by default beside the embedded database,
 # a file of its own so that a limiter write never waits for a request's transaction.
@@ -267,6 +258,15 @@ RATELIMIT_SQLITE_PATH = env.str(
 )
 # Seconds a decision waits for another process's write lock before the store counts as down.
 RATELIMIT_SQLITE_TIMEOUT = env.float("RATELIMIT_SQLITE_TIMEOUT", default=2.0)
+
+# --- Users and JWT (accounts) -------------------------------------------------
+JWT_SECRET = _SECRETS["JWT_SECRET"] or DEVELOPMENT_JWT_SECRET  # judged with the others under "Secrets"
+JWT_EXPIRE = env.str("JWT_EXPIRE", default="7d")
+
+
+def _duration_seconds(text: str) -> int:
+    """'7d', '12h', '30m', '45s' or plain seconds, as JWT_EXPIRE is written for Node services."""
+    text = text.strip().lower()
     units = {"d": 86400, "h": 3600, "m": 60, "s": 1}
     if text and text[-1] in units:
         return int(text[:-1]) * units[text[-1]]
@@ -295,9 +295,15 @@ PARTNER_CREDENTIALS_LOOKUP = "procurement.selectors.partner_credentials_for"
 # Required in production (judged under "Secrets"); in development derived from SECRET_KEY.
 SIGNING_ENCRYPTION_KEY = _SECRETS["SIGNING_ENCRYPTION_KEY"] or "development-only:" + SECRET_KEY
 PARTNER_SIGNATURE_WINDOW_SECONDS = env.int("PARTNER_SIGNATURE_WINDOW_SECONDS", default=300)
+# A used signature is remembered for the whole window (2 x the tolerance: a timestamp may be
+# that far ahead or behind) plus this margin for the clocks of several hosts disagreeing.
+PARTNER_REPLAY_SKEW_MARGIN_SECONDS = env.int("PARTNER_REPLAY_SKEW_MARGIN_SECONDS", default=60)
 # Failed signature checks allowed per client IP before it gets 429 (guessing costs the guesser).
 PARTNER_AUTH_FAILURE_RATE = env.str("PARTNER_AUTH_FAILURE_RATE", default="30/m")
 PARTNER_DEFAULT_QPS = env.int("PARTNER_DEFAULT_QPS", default=100)
+# The window an app's limit counts over: 1 s makes it the per-second QPS of 001. A wider one
+# (e.g. 60 s with 60 x the limit) smooths bursts; the headers name the window they count.
+PARTNER_QPS_WINDOW_SECONDS = env.float("PARTNER_QPS_WINDOW_SECONDS", default=1.0)
 # Seconds each process keeps an app's credentials (saves a query per request); changes to
 # an app (disable, rotation, whitelist) take effect within this time. 0 = look up every time.
 PARTNER_CREDENTIALS_CACHE_SECONDS = env.float("PARTNER_CREDENTIALS_CACHE_SECONDS", default=5.0)
@@ -307,15 +313,9 @@ PARTNER_SECRET_ROTATION_GRACE_HOURS = env.int("PARTNER_SECRET_ROTATION_GRACE_HOU
 # --- Accounts limits -----------------------------------------------------------
 # 002 §7: requests per client IP to the accounts API (health probes are never limited).
 # "<count>/<n><s|m|h|d>"; empty turns the limit off. RATE_LIMITS["accounts"] wins when set.
-# A used signature is remembered for the whole window (2 x the tolerance: a timestamp may be
-# that far ahead or behind) plus this margin for the clocks of several hosts disagreeing.
-PARTNER_REPLAY_SKEW_MARGIN_SECONDS = env.int("PARTNER_REPLAY_SKEW_MARGIN_SECONDS", default=60)
 ACCOUNTS_RATE_LIMIT = env.str(
     "ACCOUNTS_RATE_LIMIT", default="100/15m" if APP_ENV == "production" else "1000/15m"
 )
-# The window an app's limit counts over: 1 s makes it the per-second QPS of 001. A wider one
-# (e.g. 60 s with 60 x the limit) smooths bursts; the headers name the window they count.
-PARTNER_QPS_WINDOW_SECONDS = env.float("PARTNER_QPS_WINDOW_SECONDS", default=1.0)
 # Failed logins are slowed per (account, client IP), per client IP and, far higher, per
 # account; past a count the client's logins answer 429 until its oldest failure leaves the
 # window. The per-account count never holds back a client that has not itself failed for
