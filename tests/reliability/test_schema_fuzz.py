@@ -48,6 +48,8 @@ def wsgi_app(settings):
     settings.RATE_LIMITS = {scope: high for scope in settings.RATE_LIMITS} | {"accounts": high}
     settings.ACCOUNTS_RATE_LIMIT = high
     settings.ACCOUNTS_LOGIN_FAILURE_LIMIT = high
+    settings.ACCOUNTS_LOGIN_IP_FAILURE_LIMIT = high
+    settings.ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT = high
     settings.PARTNER_AUTH_FAILURE_RATE = high
     settings.PARTNER_CREDENTIALS_CACHE_SECONDS = 0
     # Requests run inside the test's transaction: Django's own test client keeps the connection
@@ -70,7 +72,9 @@ def sender(wsgi_app, db):
         for n in range(4)
     ]
     user = User.objects.create_user("fuzz-user", "fuzz-pass-123")
-    staff = User.objects.create_user("fuzz-staff", "fuzz-pass-123", is_staff=True, user_type=User.UserType.ADMIN)
+    # A superuser, so that batch-status cases reach the service instead of all answering 403.
+    staff = User.objects.create_user("fuzz-staff", "fuzz-pass-123", is_staff=True, is_superuser=True,
+                                     user_type=User.UserType.ADMIN)
     return Sender(wsgi_app, Credentials(
         app_id=app.app_id, secret=secret, user_token=token_issue(user=user), staff_token=token_issue(user=staff),
         intent_ids=intent_ids))
