@@ -328,17 +328,16 @@ class SqliteSlidingWindow(_FailOpen):
 
     def hit(self, key: str, limit: int, window: float, policy: str = "default") -> RateLimitResult:
         """Count a request against `limit` per `window` seconds, if it is admitted (fails open)."""
-        try:
-            with self._transaction() as (db, now):
-                return self._count(db, now, self._key(key), limit, window, policy, add=True)
-        except sqlite3.Error as exc:
-            return self._fail_open(exc, limit, window, policy)
+        return self._decide(key, limit, window, policy, add=True)
 
     def peek(self, key: str, limit: int, window: float, policy: str = "default") -> RateLimitResult:
         """The decision `hit` would make, without counting a request (fails open)."""
+        return self._decide(key, limit, window, policy, add=False)
+
+    def _decide(self, key: str, limit: int, window: float, policy: str, *, add: bool) -> RateLimitResult:
         try:
             with self._transaction() as (db, now):
-                return self._count(db, now, self._key(key), limit, window, policy, add=False)
+                return self._count(db, now, self._key(key), limit, window, policy, add=add)
         except sqlite3.Error as exc:
             return self._fail_open(exc, limit, window, policy)
 
