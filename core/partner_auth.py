@@ -40,6 +40,7 @@ lookup returned, e.g. the procurement model) and `request.auth` the
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+import hashlib
 from datetime import datetime
 from functools import lru_cache
 import ipaddress
@@ -61,7 +62,7 @@ from core.exceptions import ServiceError
 from core.logging import set_caller
 from core.middleware import raw_request_target
 from core.ratelimit import Gate, RateLimitResult, get_limiter, parse_rate
-from core.signing import compute_signature, signatures_match
+from core.signing import compute_signature, decoded_target, signatures_match
 from core.throttling import record_rate_limit
 from core.timeutil import utc_now
 
@@ -209,6 +210,19 @@ def _reset(**kwargs):
 setting_changed.connect(_reset)
 
 
+def _what_was_signed(method: str, target: str, decoded: str | None, timestamp: str, body: bytes) -> dict:
+    """
+    What the server computed the signature over, for a partner to compare with its own
+    string to sign (like S3's SignatureDoesNotMatch): never the secret nor the expected
+    signature. The body is given by length and SHA-256, not echoed.
+    """
+    signed = {"method": method.upper(), "target": target, "timestamp": timestamp,
+              "bodyLength": len(body), "bodySha256": hashlib.sha256(body).hexdigest()}
+    if decoded is not None:
+        signed["decodedTarget"] = decoded
+    return signed
+
+
 def _header_error(header: str, reason: str) -> ServiceError:
     return ServiceError(
         PartnerCode.SIGNATURE_INVALID.message,
@@ -345,13 +359,24 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         target = raw_request_target(request)
         body = request.body
         moment = utc_now()
+        # The target as sent, then (if it differs) with meaningless escapes decoded: the path as
+        # the partner wrote it before its HTTP library percent-encoded it (core.signing).
+        targets = [target]
+        decoded = decoded_target(target)
+        if decoded is not None:
+            targets.append(decoded)
         matched = False
-        for secret in credentials.secrets:
-            # Every candidate is computed and compared, so timing does not tell which one matched.
-            candidate = compute_signature(secret.value, request.method, target, timestamp, body)
-            matched = signatures_match(candidate, signature) and secret.valid_at(moment) or matched
+        for candidate_target in targets:
+            for secret in credentials.secrets:
+                # Every secret is computed and compared, so timing does not tell which one matched.
+                candidate = compute_signature(secret.value, request.method, candidate_target, timestamp, body)
+                matched = signatures_match(candidate, signature) and secret.valid_at(moment) or matched
+            if matched:
+                break
         if not matched:
-            raise _header_error("X-Signature", "签名不匹配")
+            error = _header_error("X-Signature", "签名不匹配:请将 data.signed 与你签名的内容逐项比对")
+            error.data["signed"] = _what_was_signed(request.method, target, decoded, timestamp, body)
+            raise error
         return credentials, signature.lower(), timestamp_ms
 
     @staticmethod

@@ -57,3 +57,107 @@ def test_a_second_key_still_decrypts_and_reencrypt_moves_to_the_first(settings):
     assert secretbox.decrypt(new_token) == "s1"
     with pytest.raises(secretbox.SecretDecryptionError):
         secretbox.decrypt(old_token)
+
+
+# --- the published vectors, in every language partners use ------------------------------------------
+
+import json  # noqa: E402
+from pathlib import Path  # noqa: E402
+import re  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+
+from core.signing import decoded_target  # noqa: E402
+from tests.support.node import node, typescript_to_module  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[2]
+CLIENTS = ROOT / "docs" / "partner-clients"
+VECTORS = json.loads((CLIENTS / "vectors.json").read_text())["vectors"]
+GUIDE = (ROOT / "docs" / "partner-guide.md").read_text()
+
+
+@pytest.mark.parametrize("vector", VECTORS, ids=lambda v: v["name"])
+def test_each_vector_signs_as_published_and_the_guide_shows_it(vector):
+    assert string_to_sign(vector["method"], vector["target"], vector["timestamp"], vector["body"]) == \
+        vector["stringToSign"].encode()
+    assert compute_signature(vector["secret"], vector["method"], vector["target"], vector["timestamp"],
+                             vector["body"]) == vector["signature"]
+    assert f"`{vector['signature']}`" in GUIDE
+
+
+def test_the_wire_form_of_the_written_vector_decodes_to_it():
+    written = next(v for v in VECTORS if "wireTarget" in v)
+    assert decoded_target(written["wireTarget"]) == written["target"]
+
+
+@pytest.mark.parametrize("wire, decoded", [
+    ("/api/v1/intents?filter%5Bstatus%5D=SUBMITTED", "/api/v1/intents?filter[status]=SUBMITTED"),
+    ("/i?t=%E6%89%8B%E6%9C%BA", "/i?t=手机"),
+    ("/i?t=%e6%89%8b", "/i?t=手"),
+    ("/i?s=a%2Cb%20c%7E", "/i?s=a,b c~"),
+    ("/i?x=%F0%9F%98%80", "/i?x=😀"),
+])
+def test_meaningless_escapes_are_decoded(wire, decoded):
+    assert decoded_target(wire) == decoded
+
+
+@pytest.mark.parametrize("wire", [
+    "/i?t=a%26b", "/i?t=a%3Db", "/i?t=a%3db", "/i?t=a%2Bb", "/i?t=a%23b", "/i?t=a%25b", "/i?t=a%2525",
+    "/i?t=a%3Bb", "/i%2Fj", "/i?t=a%3Fb", "/i?t=%00", "/i?t=%0A",
+    "/i?t=%E6%89", "/i?t=%FF", "/i?t=%C0%AF", "/i?t=%ED%A0%80",  # not whole (or not valid) UTF-8 characters
+    "/i?t=plain", "/i",
+])
+def test_delimiters_and_broken_sequences_are_never_decoded(wire):
+    assert decoded_target(wire) is None
+
+
+def test_decoding_keeps_delimiters_around_what_it_decodes():
+    assert decoded_target("/i?a=%5B%26%5D&b=%E6%89%8B%25") == "/i?a=[%26]&b=手%25"
+
+
+def test_the_javascript_module_signs_every_vector():
+    done = subprocess.run([node(), str(CLIENTS / "js" / "check-vectors.mjs")], capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert done.stdout.count("ok   ") == len(VECTORS)
+
+
+def test_the_javascript_cli_prints_the_headers_and_refuses_bad_input():
+    cli = [node(), str(CLIENTS / "js" / "generate-signature.mjs")]
+    vector = VECTORS[0]
+    done = subprocess.run([*cli, "--secret", vector["secret"], "--method", "post", "--path", vector["target"],
+                           "--body", vector["body"], "--timestamp", vector["timestamp"], "--app-id", "dev_app_local"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines() == ["X-App-Id: dev_app_local", f"X-Timestamp: {vector['timestamp']}",
+                                        f"X-Signature: {vector['signature']}", "Content-Type: application/json"]
+    assert subprocess.run([*cli, "--help"], capture_output=True, timeout=60).returncode == 0
+    for bad in (["--path", "/x"], ["--secret", "s", "--path", "x"], ["--secret", "s", "--path", "/x", "--timestamp", "soon"],
+                ["--secret", "s", "--path", "/x", "--nope"]):
+        refused = subprocess.run([*cli, *bad], capture_output=True, text=True, timeout=60, env={"PATH": "/usr/bin:/bin"})
+        assert refused.returncode == 2 and "usage:" in refused.stderr, bad
+
+
+def test_seed_001s_own_typescript_signs_every_vector(tmp_path):
+    module = typescript_to_module(CLIENTS / "ts" / "seed-signature.ts", tmp_path)
+    script = (
+        "const { calculateSignature } = await import(process.argv[1]);"
+        "const vectors = JSON.parse(process.argv[2]);"
+        "console.log(JSON.stringify(vectors.map(v => calculateSignature(v.method, v.target, v.timestamp, v.body, v.secret))));"
+    )
+    done = subprocess.run([node(), "--input-type=module", "-e", script, module.as_uri(), json.dumps(VECTORS)],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout) == [v["signature"] for v in VECTORS]
+
+
+def test_the_guides_java_snippet_prints_the_vectors(tmp_path):
+    if shutil.which("java") is None:
+        pytest.skip("needs a JDK (java) on PATH")
+    code = re.search(r"<!-- java-snippet[^>]*-->\n```java\n(.*?)```", GUIDE, re.S).group(1)
+    source = tmp_path / "PartnerSignature.java"
+    source.write_text(code)
+    done = subprocess.run(["java", str(source)], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    expected = [VECTORS[0]["signature"], next(v for v in VECTORS if "wireTarget" in v)["signature"]]
+    assert done.stdout.split() == expected

@@ -118,11 +118,48 @@ def test_a_tampered_timestamp_fails(signed):
     assert_partner_error(response, 401, 40101)
 
 
-def test_the_raw_query_is_signed_not_the_decoded_one(signed):
-    target = "/api/v1/intents?filter%5Bstatus%5D=SUBMITTED"
+def test_the_target_verifies_as_sent_and_as_the_partner_wrote_it(signed):
+    # Python's requests and httpx send seed 001's brackets and Chinese percent-encoded.
+    target = "/api/v1/intents?filter%5Bstatus%5D=SUBMITTED&filter%5Btitle%5D%5Blike%5D=%E6%89%8B%E6%9C%BA"
     assert_partner_ok(signed.get(target))
-    response = signed.get(target, sign_target="/api/v1/intents?filter[status]=SUBMITTED")
-    assert_partner_error(response, 401, 40101)
+    written = "/api/v1/intents?filter[status]=SUBMITTED&filter[title][like]=手机"
+    assert_partner_ok(signed.get(target, sign_target=written))
+
+
+@pytest.mark.parametrize("wire, written", [
+    ("/api/v1/intents?filter%5Btitle%5D%5Blike%5D=a%26b", "/api/v1/intents?filter[title][like]=a&b"),
+    ("/api/v1/intents?filter%5Btitle%5D%5Blike%5D=a%3Db", "/api/v1/intents?filter[title][like]=a=b"),
+    ("/api/v1/intents?filter%5Btitle%5D%5Blike%5D=a%2Bb", "/api/v1/intents?filter[title][like]=a+b"),
+    ("/api/v1/intents?filter%5Btitle%5D%5Blike%5D=a%23b", "/api/v1/intents?filter[title][like]=a#b"),
+    ("/api/v1/intents?filter%5Btitle%5D%5Blike%5D=a%2525", "/api/v1/intents?filter[title][like]=a%25"),
+])
+def test_escaped_delimiters_must_be_signed_escaped(signed, wire, written):
+    # Decoding them would let a request that means something else verify under the same signature.
+    assert_partner_error(signed.get(wire, sign_target=written), 401, 40101)
+    assert_partner_ok(signed.get(wire))
+
+
+def test_a_mismatch_tells_what_the_server_signed_and_never_the_secret(signed, partner_app):
+    body = '{"userId":"u1","platform":"JD","productUrl":"https://jd.com/1","title":"手机"}'.encode()
+    stamp = now_ms()
+    response = signed.post("/api/v1/intents?x=%5B1%5D", body, timestamp=stamp, secret="not-the-secret")
+    payload = assert_partner_error(response, 401, 40101)
+    import hashlib
+
+    assert payload["data"]["field"] == "X-Signature"
+    assert payload["data"]["signed"] == {
+        "method": "POST", "target": "/api/v1/intents?x=%5B1%5D", "decodedTarget": "/api/v1/intents?x=[1]",
+        "timestamp": str(stamp), "bodyLength": len(body), "bodySha256": hashlib.sha256(body).hexdigest(),
+    }
+    text = response.content.decode()
+    expected = compute_signature(partner_app.plain_secret, "POST", "/api/v1/intents?x=%5B1%5D", str(stamp), body)
+    assert partner_app.plain_secret not in text and expected not in text
+
+
+def test_a_mismatch_without_escapes_names_no_decoded_target(signed):
+    payload = assert_partner_error(signed.get("/api/v1/intents?page=1", secret="nope"), 401, 40101)
+    assert "decodedTarget" not in payload["data"]["signed"]
+    assert payload["data"]["signed"]["bodyLength"] == 0
 
 
 def test_upper_case_hex_signatures_are_accepted(signed, partner_app):
