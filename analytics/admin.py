@@ -98,7 +98,7 @@ class DailyActiveAdmin(admin.ModelAdmin):
     list_filter = ["day"]
     search_fields = ["=install_id"]  # served by (install_id, day)
     ordering = ["-day", "install_id"]  # the (day, install_id) unique index, backwards
-    readonly_fields = ["day", "install_id", "province", "city", "first_seen_at"]
+    readonly_fields = ["day", "install_id", "province", "city", "first_seen_at", "province_seen_at", "city_seen_at"]
     show_full_result_count = False
 
     # Rows are written by the ingest together with the counts; edits here would split them.

@@ -3,7 +3,8 @@ Analytics storage (seed 003 §2, contract §8).
 
 * `Event`: the raw, append-only event log. It only grows; DAU never reads it.
 * `DailyActive`: one row per (local day, install) that was active that day,
-  with the province and city of its first event that day naming them.
+  with the province and city of its earliest event that day (by clientTs)
+  naming them, whatever order the batches arrived in.
 * `DailyActiveCount` / `DailyProvinceCount` / `DailyCityCount`: per-day counts
   of those rows, kept up to date by the same writes (`analytics.services`),
   so that a DAU request reads a few hundred rows per day, never the actives
@@ -49,10 +50,17 @@ class DailyActive(models.Model):
 
     day = models.DateField()
     install_id = models.CharField(max_length=64)
-    # "" until an event of that day names one; then fixed for the day.
+    # "" until an event of that day names one; then the one named by the earliest
+    # event (by clientTs) seen so far: a late batch holding an earlier event moves it.
     province = models.CharField(max_length=64, blank=True, default="")
     city = models.CharField(max_length=64, blank=True, default="")
+    # The earliest clientTs (or heartbeat time) of the install that day.
     first_seen_at = models.DateTimeField()
+    # The clientTs of the event that named `province` / `city`, which later batches compare
+    # their own events against; NULL while there is none. Rows written before these
+    # columns existed (or loaded in SQL without them) count as named at `first_seen_at`.
+    province_seen_at = models.DateTimeField(null=True, blank=True)
+    city_seen_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         constraints = [

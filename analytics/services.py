@@ -9,10 +9,16 @@ transaction:
    `INSERT ... ON CONFLICT DO NOTHING RETURNING`, so the rows this
    transaction really created are known even while other batches insert the
    same installs concurrently (the loser of a race gets nothing back);
-2. fill the province/city of rows that existed without one (a heartbeat came
-   first): `UPDATE ... WHERE province = ''`, grouped per (day, value), whose
-   row count says how many this transaction moved (a concurrent filler waits
-   for the row lock, re-checks `province = ''` and updates nothing);
+2. move the rows that existed (another batch or a heartbeat came first) when
+   this transaction holds an earlier sighting of them: the earlier
+   `first_seen_at`, and for province and city each the place of the earlier
+   event naming one (each place keeps the clientTs that named it,
+   `province_seen_at` / `city_seen_at`, for later batches to compare with).
+   A plain SELECT finds the rows that may move (stored values only ever move
+   earlier, so a row no later than this batch's cannot); on PostgreSQL those
+   are read again `FOR UPDATE`, in (day, install) order, and written with one
+   `UPDATE ... FROM` a list; a moved place leaves its old count and joins the
+   new one;
 3. add what 1 and 2 changed to the counts with `INSERT ... ON CONFLICT DO
    UPDATE SET count = count + excluded.count`, an atomic increment, and move
    the `version` of every day that changed (see `analytics.selectors`).
@@ -34,10 +40,10 @@ counts, and no two transactions can each hold a lock the other waits for.
 """
 from __future__ import annotations
 
-from collections import Counter, defaultdict
+from collections import Counter
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 import logging
 import time
 
@@ -45,6 +51,7 @@ from django.core.cache import cache
 from django.db import OperationalError, connection, transaction
 from django.db.models import Count, F
 from django.utils import timezone
+from django.utils.dateparse import parse_datetime
 import redis
 
 from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
@@ -182,11 +189,10 @@ def events_ingest(*, events: list[ValidEvent], received_at: datetime | None = No
             seen_pairs.add(pair)
         rows.append(event)
 
-    # The first event of the day that names a location decides it: order by client time.
-    sightings = [
-        Sighting(install_id=e.install_id, seen_at=e.client_ts, province=e.province, city=e.city)
-        for e in sorted(rows, key=lambda e: e.client_ts)
-    ]
+    # In batch order: `_record_sightings` picks the earliest of each (day, install), and
+    # among events of one clientTs the first in the batch.
+    sightings = [Sighting(install_id=e.install_id, seen_at=e.client_ts, province=e.province, city=e.city)
+                 for e in rows]
 
     # Rows are built before the transaction opens, so that it only runs statements.
     event_rows = _event_rows(rows, received_at)
@@ -248,19 +254,47 @@ def _with_deadlock_retry(work):
     raise AssertionError("unreachable")
 
 
+@dataclass
+class _Place:
+    """A DailyActive row's activity values: what a batch proposes, or what is stored."""
+
+    first_seen_at: datetime
+    province: str = ""
+    province_at: datetime | None = None  # when the event naming `province` happened
+    city: str = ""
+    city_at: datetime | None = None
+
+    def merged(self, other: "_Place") -> "_Place":
+        """
+        The row once `other` is seen too: the earlier first sighting, and for province and
+        city each, the one named by the earlier event (a tie keeps `self`'s, the one known first).
+        """
+        province, province_at = self.province, self.province_at
+        if other.province and (not province or other.province_at < province_at):
+            province, province_at = other.province, other.province_at
+        city, city_at = self.city, self.city_at
+        if other.city and (not city or other.city_at < city_at):
+            city, city_at = other.city, other.city_at
+        return _Place(min(self.first_seen_at, other.first_seen_at), province, province_at, city, city_at)
+
+
 def _record_sightings(sightings: list[Sighting]) -> None:
-    """Bring DailyActive and the day counts up to date with `sightings` (ordered by seen_at)."""
-    # One candidate per (day, install): its first sighting's time, and the first
-    # province and first city named that day (each on its own).
-    candidates: dict[tuple[date, str], dict] = {}
-    for s in sightings:
+    """
+    Bring DailyActive and the day counts up to date with `sightings`.
+
+    Each (day, install) keeps its earliest sighting and, for province and city each, the
+    place named by its earliest event (by clientTs) that names one, whatever order the
+    sightings arrive in; a place that moves leaves its old count and joins the new one in
+    the same transaction.
+    """
+    candidates: dict[tuple[date, str], _Place] = {}
+    # Sorted by time (stable: equal times keep batch order), so that merging in order
+    # gives the earliest sighting and the earliest place of each (day, install).
+    for s in sorted(sightings, key=lambda s: s.seen_at):
         key = (local_day(s.seen_at), s.install_id)
+        seen = _Place(s.seen_at, s.province, s.seen_at if s.province else None, s.city, s.seen_at if s.city else None)
         row = candidates.get(key)
-        if row is None:
-            candidates[key] = {"seen_at": s.seen_at, "province": s.province, "city": s.city}
-            continue
-        row["province"] = row["province"] or s.province
-        row["city"] = row["city"] or s.city
+        candidates[key] = seen if row is None else row.merged(seen)
     if not candidates:
         return
 
@@ -269,26 +303,25 @@ def _record_sightings(sightings: list[Sighting]) -> None:
         totals: Counter = Counter()
         provinces: Counter = Counter()
         cities: Counter = Counter()
-        province_fills: dict[tuple[date, str], list[str]] = defaultdict(list)
-        city_fills: dict[tuple[date, str], list[str]] = defaultdict(list)
-        for (day, install_id), row in candidates.items():
-            if (day, install_id) in inserted:
-                totals[day] += 1
-                if row["province"]:
-                    provinces[(day, row["province"])] += 1
-                if row["city"]:
-                    cities[(day, row["city"])] += 1
-            else:
-                if row["province"]:
-                    province_fills[(day, row["province"])].append(install_id)
-                if row["city"]:
-                    city_fills[(day, row["city"])].append(install_id)
-        # Rows that existed without a location take the first one named: only
-        # the rows this UPDATE really changed move into the counts.
-        for (day, province) in _fill_places("province", province_fills):
-            provinces[(day, province)] += 1
-        for (day, city) in _fill_places("city", city_fills):
-            cities[(day, city)] += 1
+        for key in inserted:
+            day, row = key[0], candidates[key]
+            totals[day] += 1
+            if row.province:
+                provinces[(day, row.province)] += 1
+            if row.city:
+                cities[(day, row.city)] += 1
+        # Rows that existed: an earlier sighting or place in this batch moves them.
+        for (day, _install), old, new in _move_actives({k: v for k, v in candidates.items() if k not in inserted}):
+            if old.province != new.province:
+                if old.province:
+                    provinces[(day, old.province)] -= 1
+                provinces[(day, new.province)] += 1
+            if old.city != new.city:
+                if old.city:
+                    cities[(day, old.city)] -= 1
+                cities[(day, new.city)] += 1
+        provinces = Counter({k: n for k, n in provinces.items() if n})
+        cities = Counter({k: n for k, n in cities.items() if n})
         # Every day whose counts changed gets its version moved (a +0 total for a
         # day where only places moved), which retires the cached DAU maps of that day.
         changed_days = set(totals) | {day for day, _ in provinces} | {day for day, _ in cities}
@@ -322,67 +355,132 @@ def _one_round_trip():
         yield
 
 
-def _insert_actives(candidates: dict[tuple[date, str], dict]) -> set[tuple[date, str]]:
+_ACTIVE_COLUMNS = [("day", "date"), ("install_id", "text"), ("first_seen_at", "timestamptz"),
+                   ("province", "text"), ("province_seen_at", "timestamptz"), ("city", "text"),
+                   ("city_seen_at", "timestamptz")]
+
+
+def _active_row(key: tuple[date, str], row: _Place) -> tuple:
+    """A DailyActive row in `_ACTIVE_COLUMNS` order, adapted for the database."""
+    adapt = connection.ops.adapt_datetimefield_value
+    return (connection.ops.adapt_datefield_value(key[0]), key[1], adapt(row.first_seen_at),
+            row.province, adapt(row.province_at), row.city, adapt(row.city_at))
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(value)
+
+
+def _as_datetime(value) -> datetime | None:
+    """A datetime column read by raw SQL: aware already (PostgreSQL), or UTC text (SQLite)."""
+    if value is None or isinstance(value, datetime) and value.tzinfo is not None:
+        return value
+    moment = value if isinstance(value, datetime) else parse_datetime(value)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment
+
+
+def _insert_actives(candidates: dict[tuple[date, str], _Place]) -> set[tuple[date, str]]:
     """Insert the absent (day, install) rows; return the keys this statement created."""
-    ops = connection.ops
-    table = ops.quote_name(DailyActive._meta.db_table)
-    columns = [("day", "date"), ("install_id", "text"), ("province", "text"), ("city", "text"),
-               ("first_seen_at", "timestamptz")]
+    table = connection.ops.quote_name(DailyActive._meta.db_table)
+    names = ", ".join(name for name, _type in _ACTIVE_COLUMNS)
     keys = sorted(candidates)
     created: set[tuple[date, str]] = set()
     for start in range(0, len(keys), _ROWS_PER_STATEMENT):
-        chunk = []
-        for day, install_id in keys[start:start + _ROWS_PER_STATEMENT]:
-            row = candidates[(day, install_id)]
-            chunk.append((ops.adapt_datefield_value(day), install_id, row["province"], row["city"],
-                          ops.adapt_datetimefield_value(row["seen_at"])))
-        source, params = _row_source(columns, chunk)
+        chunk = [_active_row(key, candidates[key]) for key in keys[start:start + _ROWS_PER_STATEMENT]]
+        source, params = _row_source(_ACTIVE_COLUMNS, chunk)
         sql = (
-            f"INSERT INTO {table} (day, install_id, province, city, first_seen_at) {source} "
+            f"INSERT INTO {table} ({names}) {source} "
             "ON CONFLICT (day, install_id) DO NOTHING RETURNING day, install_id"
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
             for day, install_id in cursor.fetchall():
-                created.add((day if isinstance(day, date) else date.fromisoformat(day), install_id))
+                created.add((_as_date(day), install_id))
     return created
 
 
-def _fill_places(column: str, fills: dict[tuple[date, str], list[str]]) -> list[tuple[date, str]]:
+def _read_actives(keys: list[tuple[date, str]], *, lock: bool) -> dict[tuple[date, str], _Place]:
     """
-    Set `column` on existing DailyActive rows where it is still empty, in one
-    UPDATE ... FROM a VALUES list per chunk (PostgreSQL and SQLite 3.33+), and
-    return (day, place) for each row it changed. Rows that already have a place
-    match nothing, so a batch of known installs costs one statement, not one
-    per place.
+    The stored values of the DailyActive rows `keys` (sorted), in one SELECT per chunk;
+    with `lock` (PostgreSQL), `FOR UPDATE` in (day, install) order: the lock order.
+    A place without its time (a row from before the column, or loaded in SQL) counts
+    as named at the row's first sighting.
     """
-    rows = sorted((day, install_id, place) for (day, place), ids in fills.items() for install_id in ids)
-    if not rows:
-        return []
-    ops = connection.ops
-    table = ops.quote_name(DailyActive._meta.db_table)
-    changed: list[tuple[date, str]] = []
-    for start in range(0, len(rows), _ROWS_PER_STATEMENT):
-        chunk = [(ops.adapt_datefield_value(day), install_id, place)
-                 for day, install_id, place in rows[start:start + _ROWS_PER_STATEMENT]]
-        source, params = _row_source([("day", "date"), ("install_id", "text"), ("place", "text")], chunk)
+    table = connection.ops.quote_name(DailyActive._meta.db_table)
+    stored: dict[tuple[date, str], _Place] = {}
+    for start in range(0, len(keys), _ROWS_PER_STATEMENT):
+        chunk = [(connection.ops.adapt_datefield_value(day), install_id)
+                 for day, install_id in keys[start:start + _ROWS_PER_STATEMENT]]
+        source, params = _row_source([("day", "date"), ("install_id", "text")], chunk)
         sql = (
-            f"WITH fill(day, install_id, place) AS ({source}) "
-            f"UPDATE {table} SET {column} = fill.place FROM fill "
-            f"WHERE {table}.day = fill.day AND {table}.install_id = fill.install_id AND {table}.{column} = '' "
-            f"RETURNING {table}.day, {table}.{column}"
+            f"WITH wanted(day, install_id) AS ({source}) "
+            f"SELECT a.day, a.install_id, a.first_seen_at, a.province, a.province_seen_at, a.city, a.city_seen_at "
+            f"FROM {table} a JOIN wanted ON a.day = wanted.day AND a.install_id = wanted.install_id"
+            + (" ORDER BY a.day, a.install_id FOR UPDATE OF a" if lock else "")
         )
         with connection.cursor() as cursor:
             cursor.execute(sql, params)
-            for day, place in cursor.fetchall():
-                changed.append((day if isinstance(day, date) else date.fromisoformat(day), place))
-    return changed
+            for day, install_id, first, province, province_at, city, city_at in cursor.fetchall():
+                first = _as_datetime(first)
+                stored[(_as_date(day), install_id)] = _Place(
+                    first, province, (_as_datetime(province_at) or first) if province else None,
+                    city, (_as_datetime(city_at) or first) if city else None)
+    return stored
+
+
+def _move_actives(candidates: dict[tuple[date, str], _Place]) -> list[tuple[tuple[date, str], _Place, _Place]]:
+    """
+    Merge `candidates` into their existing DailyActive rows; return (key, old, new) for
+    every row whose province or city changed (rows whose first sighting alone moved are
+    written too, but change no count).
+
+    The stored values only ever move earlier (or from no place to one), so a row whose
+    candidate is no earlier than what a plain read shows cannot change whatever other
+    transactions are doing: a batch of installs already known costs one SELECT. The rows
+    that may change are read again under `FOR UPDATE` on PostgreSQL (a concurrent batch
+    may have moved them since; it holds the lock until it commits), so old and new are
+    exact when the counts move. SQLite needs no lock: the transaction holds the database's
+    write lock from BEGIN (transaction_mode IMMEDIATE).
+    """
+    if not candidates:
+        return []
+    keys = sorted(candidates)
+    stored = _read_actives(keys, lock=False)
+    keys = [key for key in keys if key in stored and stored[key].merged(candidates[key]) != stored[key]]
+    if not keys:
+        return []
+    if connection.vendor == "postgresql":
+        stored = _read_actives(keys, lock=True)
+    writes = []
+    for key in keys:
+        if key not in stored:
+            continue  # deleted meanwhile (nothing in the service deletes them)
+        new = stored[key].merged(candidates[key])
+        if new != stored[key]:
+            writes.append((key, stored[key], new))
+    table = connection.ops.quote_name(DailyActive._meta.db_table)
+    set_list = ", ".join(f"{name} = moved.{name}" for name, _type in _ACTIVE_COLUMNS[2:])
+    for start in range(0, len(writes), _ROWS_PER_STATEMENT):
+        chunk = [_active_row(key, new) for key, _old, new in writes[start:start + _ROWS_PER_STATEMENT]]
+        source, params = _row_source(_ACTIVE_COLUMNS, chunk)
+        names = ", ".join(name for name, _type in _ACTIVE_COLUMNS)
+        sql = (
+            f"WITH moved({names}) AS ({source}) "
+            f"UPDATE {table} SET {set_list} FROM moved "
+            f"WHERE {table}.day = moved.day AND {table}.install_id = moved.install_id"
+        )
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
+    return [(key, old, new) for key, old, new in writes
+            if (old.province, old.city) != (new.province, new.city)]
 
 
 def _increment(model, key_columns: list[str], deltas: dict[tuple, int], *, bump_version: bool = False) -> None:
     """
     Atomically add `deltas` to `model.count`, creating rows as needed (sorted, chunked);
-    with `bump_version`, also add 1 to the row's `version`.
+    with `bump_version`, also add 1 to the row's `version`. Negative deltas (a place an
+    install left) are subtracted by an UPDATE of the existing rows instead: the
+    proposed row of an upsert must pass `count >= 0` even when it only updates.
     """
     if not deltas:
         return
@@ -393,7 +491,19 @@ def _increment(model, key_columns: list[str], deltas: dict[tuple, int], *, bump_
     types = [(key_columns[0], "date"), *((name, "text") for name in key_columns[1:]), ("count", "bigint")]
     if bump_version:
         types.append(("version", "bigint"))
-    items = sorted(deltas.items())
+    items = sorted((key, delta) for key, delta in deltas.items() if delta >= 0)
+    decrements = sorted((key, delta) for key, delta in deltas.items() if delta < 0)
+    # The place tables' rows of a day are only changed by whoever holds the day's total row
+    # (the lock order), so taking their locks in two sorted passes cannot deadlock.
+    for start in range(0, len(decrements), _ROWS_PER_STATEMENT):
+        chunk = [(ops.adapt_datefield_value(day), *rest, delta)
+                 for (day, *rest), delta in decrements[start:start + _ROWS_PER_STATEMENT]]
+        source, params = _row_source(types[:len(key_columns) + 1], chunk)
+        match = " AND ".join(f"{table}.{name} = moved.{name}" for name in key_columns)
+        sql = (f"WITH moved({columns}, count) AS ({source}) "
+               f"UPDATE {table} SET count = {table}.count + moved.count FROM moved WHERE {match}")
+        with connection.cursor() as cursor:
+            cursor.execute(sql, params)
     for start in range(0, len(items), _ROWS_PER_STATEMENT):
         chunk = [
             (ops.adapt_datefield_value(day), *rest, delta, *([1] if bump_version else []))

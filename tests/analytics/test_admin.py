@@ -9,7 +9,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
-from analytics.models import Event
+from analytics.models import DailyActive, Event
 from tests.analytics.helpers import event, local_midnight, post_batch
 
 pytestmark = pytest.mark.django_db
@@ -88,3 +88,11 @@ def test_events_and_daily_actives_are_searched_by_exact_install_id(staff_client,
     assert b"install-0002" in response.content and b"install-0001" not in response.content
     response = staff_client.get("/admin/analytics/dailyactive/", {"q": "install-0001"})
     assert b"install-0001" in response.content and b"install-0002" not in response.content
+
+
+def test_a_daily_active_page_shows_when_its_place_was_named(staff_client, stored):
+    row = DailyActive.objects.get(install_id="install-0001")
+    response = staff_client.get(f"/admin/analytics/dailyactive/{row.pk}/change/")
+    assert response.status_code == 200
+    fields = re.findall(r'<div class="form-row field-([a-z_]+)', response.content.decode())
+    assert fields == ["day", "install_id", "province", "city", "first_seen_at", "province_seen_at", "city_seen_at"]
