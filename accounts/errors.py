@@ -49,6 +49,8 @@ class Msg(StrEnum):
     PAGE_INVALID = "页码必须是正整数"
     PAGE_SIZE_INVALID = "每页记录数必须在1到100之间"
     LOGIN_LOCKED = "登录失败次数过多,请稍后再试"
+    # 002 §5's 429, word for word: the per-IP limit (the failed-login slowing above says more)
+    RATE_LIMITED = "请求过于频繁"
 
 
 def all_errors(message: str) -> dict[str, str]:

@@ -26,7 +26,7 @@ from core.exceptions import ServiceError
 from core.health import check_dependencies
 from core.responses import respond
 
-THROTTLED_MESSAGE = "请求过于频繁,请稍后再试"
+THROTTLED_MESSAGE = str(Msg.RATE_LIMITED)
 
 
 class AccountsView(APIView):

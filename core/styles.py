@@ -151,7 +151,7 @@ class AccountsStyle(ResponseStyle):
         NOT_FOUND: (404, 404, "资源不存在"),
         METHOD_NOT_ALLOWED: (405, 405, "请求方法不允许"),
         UNSUPPORTED_MEDIA_TYPE: (415, 415, "仅支持 application/json 请求"),
-        THROTTLED: (429, 429, "请求过于频繁,请稍后再试"),
+        THROTTLED: (429, 429, "请求过于频繁"),  # 002 §5, word for word
         PAYLOAD_TOO_LARGE: (413, 413, "请求体过大"),
         URI_TOO_LONG: (414, 414, "请求URL过长"),
         SERVICE_UNAVAILABLE: (503, 503, "服务不可用"),
