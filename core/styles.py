@@ -6,7 +6,8 @@ body. Views never build bodies: they return data or raise, and the renderer
 (`core.renderers`) and exception handler (`core.exceptions`) ask the style
 selected for the request. A view selects a style with `response_style = "..."`;
 anything answered outside a view (404, 405, limits, 500) takes the style of
-its path prefix from settings.RESPONSE_STYLE_PREFIXES.
+the surface its path lies under (settings.RESPONSE_STYLE_PREFIXES, matched by
+whole path segments).
 """
 from __future__ import annotations
 
@@ -211,10 +212,22 @@ class PlainStyle(ResponseStyle):
 STYLES: dict[str, ResponseStyle] = {style.name: style for style in (PartnerStyle(), AccountsStyle(), PlainStyle())}
 
 
+def path_is_under(path: str, prefix: str) -> bool:
+    """
+    Whether `path` is `prefix` itself or lies below it, by whole path segments.
+
+    "/health" covers /health and /health/x but not /healthz or /health-check, and
+    "/api/v1/presence" covers /api/v1/presence/nope but not /api/v1/presenceX: a
+    string prefix would hand paths outside a surface that surface's style.
+    """
+    base = prefix.rstrip("/")
+    return path == base or path.startswith(base + "/")
+
+
 def style_for_path(path: str) -> ResponseStyle:
-    """The style whose path prefix (settings.RESPONSE_STYLE_PREFIXES) covers `path`."""
+    """The style of the surface (settings.RESPONSE_STYLE_PREFIXES) that `path` lies under."""
     for prefix, name in settings.RESPONSE_STYLE_PREFIXES:
-        if path.startswith(prefix):
+        if path_is_under(path, prefix):
             return STYLES[name]
     return STYLES[settings.DEFAULT_RESPONSE_STYLE]
 
