@@ -230,14 +230,16 @@ TRUSTED_PROXIES = env.list("TRUSTED_PROXIES", default=[])
 
 # --- Response styles ----------------------------------------------------------
 # Which of the three wire styles (API contract §1) answers under which path
-# prefix. Views may also set `response_style` themselves; this map decides for
-# everything Django answers before a view runs (404, 405, limits, 500).
+# prefix, matched by whole path segments ("/health" covers /health and /health/x,
+# never /healthz; core.styles.path_is_under). Views may also set `response_style`
+# themselves; this map decides for everything Django answers before a view runs
+# (404, 405, limits, 500). Paths under none of them answer in the default style.
 RESPONSE_STYLE_PREFIXES = [
-    ("/api/v1/presence/", "plain"),
-    ("/api/v1/analytics/", "plain"),
-    ("/api/v1/auth/", "accounts"),
-    ("/api/v1/users/", "accounts"),
-    ("/api/v1/admin/", "accounts"),
+    ("/api/v1/presence", "plain"),
+    ("/api/v1/analytics", "plain"),
+    ("/api/v1/auth", "accounts"),
+    ("/api/v1/users", "accounts"),
+    ("/api/v1/admin", "accounts"),
     ("/health", "accounts"),
     ("/system-stats", "accounts"),
 ]

@@ -125,3 +125,31 @@ class TestPlainStyle:
 def test_unknown_paths_stay_json_under_debug(api):
     response = api.get("/api/v1/nowhere")
     assert_partner_error(response, 404, 40401)
+
+
+# --- which surface an unknown path belongs to -----------------------------------------------
+# By whole path segments: a string prefix gave /healthz the accounts style and left the bare
+# /api/v1/presence outside the presence surface.
+
+NOT_FOUND_PARTNER = {"code": 40401, "message": "资源不存在", "data": None}
+
+
+@pytest.mark.urls("config.urls")
+def test_paths_that_only_share_a_prefix_with_a_surface_are_outside_it(api):
+    for path in ("/healthz", "/health-check", "/system-statsX", "/api/v1/intentsX", "/api/v1/presenceX",
+                 "/api/v1/analyticsX/dau", "/api/v1/authentication/login"):
+        response = api.get(path)
+        assert (response.status_code, response.json()) == (404, NOT_FOUND_PARTNER), path
+        assert response["Content-Type"] == "application/json; charset=utf-8"
+        assert response["X-Request-Id"]
+
+
+@pytest.mark.urls("config.urls")
+def test_paths_below_a_surface_keep_its_style(api):
+    for path in ("/health/x", "/system-stats/x", "/api/v1/auth/nope"):
+        response = api.get(path)
+        assert (response.status_code, response.json()) == (
+            404, {"success": False, "code": 404, "message": "资源不存在", "data": None}), path
+    for path in ("/api/v1/presence/nope", "/api/v1/presence", "/api/v1/analytics/nope"):
+        assert_plain_error(api.get(path), 404, "NOT_FOUND", path, "GET")
+    assert (api.get("/api/v1/intents/x/y").json()) == NOT_FOUND_PARTNER
