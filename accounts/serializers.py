@@ -237,10 +237,15 @@ class BatchStatusResult(serializers.Serializer):
 
 
 class HealthResult(serializers.Serializer):
-    status = serializers.CharField(help_text="OK, or ERROR on a 503")
+    status = serializers.ChoiceField(choices=["OK"])
     timestamp = serializers.CharField()
     uptime = serializers.FloatField(help_text="seconds since the process started")
     environment = serializers.CharField()
+
+
+class HealthDownResult(HealthResult):
+    status = serializers.ChoiceField(choices=["ERROR"])
+    details = serializers.CharField(help_text="which dependency is down, without internals")
 
 
 class MemoryUsage(serializers.Serializer):

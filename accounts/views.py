@@ -17,12 +17,12 @@ from accounts.errors import Msg
 from accounts.models import StatusChangeBatch
 from accounts.permissions import CanChangeUserStatus, IsStaff, SystemStatsAccess
 from accounts.serializers import (
-    AuthResult, BatchStatusInput, BatchStatusResult, HealthResult, LoginInput, ProfileResult, ProfileUpdateInput,
-    ProfileUpdateResult, RegisterInput, SystemStatsResult, UserSearchInput, UserSearchResult, UserSerializer,
+    AuthResult, BatchStatusInput, BatchStatusResult, HealthDownResult, HealthResult, LoginInput, ProfileResult,
+    ProfileUpdateInput, ProfileUpdateResult, RegisterInput, SystemStatsResult, UserSearchInput, UserSearchResult,
+    UserSerializer,
 )
 from accounts.throttling import AccountsIPThrottle
 from core.clientip import client_ip
-from core.exceptions import ServiceError
 from core.health import check_dependencies
 from core.responses import respond
 
@@ -150,29 +150,43 @@ class AdminBatchStatusView(AdminView):
 
 @method_decorator(never_cache, name="dispatch")
 class HealthView(APIView):
-    """GET/HEAD /health (002 §4): no auth, never limited, no side effects."""
+    """
+    GET/HEAD /health (002 §4): no auth, never limited, no side effects.
+
+    002's object at the top level, not in the accounts envelope: monitors and load
+    balancers read `.status`. A dependency that is down answers 503 with the same
+    object, `status: "ERROR"` and `details`, so that they read the same field;
+    errors of the request itself (a bad query, a method other than GET/HEAD) stay in the
+    accounts style.
+    """
 
     response_style = "accounts"
+    success_envelope = False
     authentication_classes = []
     permission_classes = []
     throttle_classes = []
 
-    @extend_schema(operation_id="accounts_health", summary="Health (002)", responses={200: HealthResult, 503: HealthResult},
-                   tags=["health"], auth=[])
+    @extend_schema(operation_id="accounts_health", summary="Health (002)",
+                   responses={200: HealthResult, 503: HealthDownResult}, tags=["health"], auth=[])
     def get(self, request):
         report = check_dependencies()
         data = system.health_report()
         if not report.healthy:
             data.update(status="ERROR", details=report.database_error or report.redis_error)
-            raise ServiceError("服务不可用", code=503, status=503, data=data)
-        return respond(data, message="服务正常运行")
+            return respond(data, status=503)
+        return respond(data)
 
 
 @method_decorator(never_cache, name="dispatch")
 class SystemStatsView(APIView):
-    """GET /system-stats (002 §4, contract §5): staff JWT unless SYSTEM_STATS_PUBLIC."""
+    """
+    GET /system-stats (002 §4, contract §5): staff JWT unless SYSTEM_STATS_PUBLIC.
+
+    The figures at the top level as 002 shows them; 401/403 in the accounts style.
+    """
 
     response_style = "accounts"
+    success_envelope = False
     authentication_classes = [AdminJWTAuthentication]
     permission_classes = [SystemStatsAccess]
     throttle_classes = []

@@ -1,4 +1,4 @@
-"""The one renderer: success data wrapped in the request's style, errors passed through."""
+"""The one renderer: success data wrapped in the request's style (or bare, where the view says so), errors passed through."""
 from rest_framework.negotiation import DefaultContentNegotiation
 from rest_framework.renderers import BaseRenderer
 
@@ -8,7 +8,9 @@ from core.jsonutil import dumps
 
 class EnvelopeRenderer(BaseRenderer):
     """
-    Renders a view's plain data as the success body of its style.
+    Renders a view's plain data as the success body of its style, or as the
+    body itself for a view with `success_envelope = False` (whatever status it
+    returns: /health's 503 report is such a body).
 
     Error responses arrive already shaped by `core.exceptions.exception_handler`
     (marked `response.exception`) and are only encoded. A 204 has no body.
@@ -26,9 +28,8 @@ class EnvelopeRenderer(BaseRenderer):
         if response is None or getattr(response, "exception", False):
             return dumps(data)
         view = context.get("view")
-        style = styles.style_for(context["request"], view)
         message = getattr(response, "message", None) or getattr(view, "success_message", None)
-        return dumps(style.success_body(data, message))
+        return dumps(styles.success_body_for(context["request"], view, data, message))
 
 
 class JSONFirstNegotiation(DefaultContentNegotiation):

@@ -6,8 +6,12 @@ hook walks the finished document and applies the same style choice
 (`core.styles.style_for_path`) to every operation: success bodies get the
 envelope, every operation gets its style's error responses (400 when it takes
 input, 401/403 when it is authenticated, 404, 429 when it is throttled, 500).
+
+A view that answers without an envelope (`success_envelope = False`, 002's
+/health and /system-stats) declares its bodies as they go out: the hook leaves
+every response it declared with a body as it is, and adds only the style's errors.
 """
-from core.styles import style_for_path
+from core.styles import style_for_path, wraps_success
 
 _ERROR_DESCRIPTIONS = {
     "400": "Invalid input",
@@ -111,10 +115,13 @@ def wrap_responses_in_envelopes(result, generator, request, public):
             if method not in {"get", "put", "patch", "post", "delete", "head"}:
                 continue
             view = _view_for(generator, path, method)
+            bare = view is not None and not wraps_success(view)
             responses = operation.setdefault("responses", {})
             for status, response in list(responses.items()):
                 content = response.get("content", {}).get("application/json")
                 inner = content.get("schema") if content else None
+                if bare and inner is not None:
+                    continue  # the view's own object, at any status (/health's 503 report)
                 if status.startswith("2"):
                     if status == "204" or content is None:
                         continue

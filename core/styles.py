@@ -7,7 +7,10 @@ body. Views never build bodies: they return data or raise, and the renderer
 selected for the request. A view selects a style with `response_style = "..."`;
 anything answered outside a view (404, 405, limits, 500) takes the style of
 the surface its path lies under (settings.RESPONSE_STYLE_PREFIXES, matched by
-whole path segments).
+whole path segments). A view whose documented success body is an object of its
+own, not an envelope (002's /health and /system-stats), sets
+`success_envelope = False`: its successes go out as the data itself, its errors
+still in its style.
 """
 from __future__ import annotations
 
@@ -238,3 +241,18 @@ def style_for(request, view=None) -> ResponseStyle:
     if name:
         return STYLES[name]
     return style_for_path(request.path)
+
+
+def wraps_success(view) -> bool:
+    """False for a view that declares `success_envelope = False`: its success data is the body."""
+    return getattr(view, "success_envelope", True) is not False
+
+
+def success_body_for(request, view, data, message: str | None):
+    """
+    The body of a successful answer of `view`: the data in the envelope of the
+    view's style, or the data itself when the view answers without one.
+    """
+    if not wraps_success(view):
+        return data
+    return style_for(request, view).success_body(data, message)
