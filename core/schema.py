@@ -6,11 +6,14 @@ hook walks the finished document and applies the same style choice
 (`core.styles.style_for_path`) to every operation: success bodies get the
 envelope, every operation gets its style's error responses (400 when it takes
 input, 401/403 when it is authenticated, 404, 429 when it is throttled, 500).
+Last, `core.schema_examples.describe_operations` gives every operation its
+user-facing summary and description and every error response its examples.
 
 A view that answers without an envelope (`success_envelope = False`, 002's
 /health and /system-stats) declares its bodies as they go out: the hook leaves
 every response it declared with a body as it is, and adds only the style's errors.
 """
+from core.schema_examples import describe_operations
 from core.styles import style_for_path, wraps_success
 
 _ERROR_DESCRIPTIONS = {
@@ -30,11 +33,13 @@ _COMPONENTS = {
         "type": "object",
         "required": ["code", "message", "data"],
         "properties": {
-            "code": {"type": "integer", "description": "business code (seed 001, contract §2)", "example": 40001},
-            "message": {"type": "string", "example": "请求参数错误"},
+            "code": {"type": "integer", "description": "business code (seed 001, contract §2)"},
+            "message": {"type": "string", "description": "the code's message (core.codes)"},
             "data": {
                 "nullable": True,
-                "description": "for validation errors: {field, reason, errors: [{field, reason}]}",
+                "description": "null, or an object whose shape depends on the code: validation errors "
+                "{field, reason, errors: [{field, reason}]}, signature errors {field, reason} (40101 on a "
+                "mismatch adds signed), 40901 {id, field, reason}; see each response's examples",
             },
         },
     },
@@ -43,8 +48,8 @@ _COMPONENTS = {
         "required": ["success", "code", "message", "data"],
         "properties": {
             "success": {"type": "boolean", "enum": [False]},
-            "code": {"type": "integer", "description": "the HTTP status", "example": 400},
-            "message": {"type": "string", "example": "请求参数错误"},
+            "code": {"type": "integer", "description": "the HTTP status"},
+            "message": {"type": "string"},
             "data": {"nullable": True},
         },
     },
@@ -52,8 +57,8 @@ _COMPONENTS = {
         "type": "object",
         "required": ["statusCode", "error", "message", "path", "method", "timestamp"],
         "properties": {
-            "statusCode": {"type": "integer", "example": 400},
-            "error": {"type": "string", "example": "VALIDATION_ERROR"},
+            "statusCode": {"type": "integer"},
+            "error": {"type": "string", "description": "the 003 error code"},
             "message": {
                 "oneOf": [{"type": "string"}, {"type": "array", "items": {"type": "string"}}],
             },
@@ -74,7 +79,7 @@ def _success_envelope(style_name: str, inner: dict | None) -> dict | None:
             "required": ["code", "message", "data"],
             "properties": {
                 "code": {"type": "integer", "enum": [0]},
-                "message": {"type": "string", "example": "操作成功"},
+                "message": {"type": "string"},
                 "data": data,
             },
         }
@@ -146,4 +151,5 @@ def wrap_responses_in_envelopes(result, generator, request, public):
                     "description": _ERROR_DESCRIPTIONS[status],
                     "content": {"application/json": {"schema": _error_schema(style_name, None)}},
                 }
+    describe_operations(result, style_for_path, lambda path, method: _view_for(generator, path, method))
     return result
