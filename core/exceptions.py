@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf_exceptions
 
-from core import styles
+from core import messages, styles
 from core.jsonutil import dumps
 
 logger = logging.getLogger("core.errors")
@@ -147,7 +147,10 @@ def problem_from_exception(exc: Exception, style: styles.ResponseStyle) -> style
             headers=dict(exc.headers),
         )
     if isinstance(exc, drf_exceptions.ValidationError):
-        return style.validation_problem(styles.flatten_validation_detail(exc.detail))
+        errors = styles.flatten_validation_detail(exc.detail)
+        if style.language != "en":
+            errors = [messages.in_chinese(error) for error in errors]
+        return style.validation_problem(errors)
     if isinstance(exc, Http404):
         return style.problem_for(styles.NOT_FOUND)
     if isinstance(exc, DjangoPermissionDenied):
@@ -164,7 +167,14 @@ def problem_from_exception(exc: Exception, style: styles.ResponseStyle) -> style
     if isinstance(exc, drf_exceptions.APIException):
         codes = exc.get_codes()
         kind = codes if isinstance(codes, str) and codes in style.kinds else exc.default_code
-        custom = str(exc.detail) if isinstance(exc.detail, str) and exc.detail != exc.default_detail else None
+        # A detail the service gave (e.g. "账户已被禁用") may be kept; DRF's own wording never is:
+        # the style's message for the kind stands instead (accounts 415: 仅支持 application/json 请求).
+        custom = (
+            str(exc.detail)
+            if isinstance(exc.detail, str) and exc.detail != exc.default_detail
+            and not messages.is_drf_exception_detail(str(exc.detail))
+            else None
+        )
         problem = style.problem_for(kind, message=custom if style.keeps_exception_messages else None)
         if isinstance(exc, drf_exceptions.Throttled) and exc.wait is not None:
             problem.headers["Retry-After"] = str(max(1, int(-(-exc.wait // 1))))

@@ -11,7 +11,7 @@ from django.core.validators import URLValidator
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from core.serializer_fields import StrictCharField, StrictIntegerField
+from core.serializer_fields import StrictCharField, StrictChoiceField, StrictDecimalField, StrictIntegerField
 from procurement.errors import IntentReason
 from procurement.models import IntentStatus, Platform
 from procurement.wire import INTENT_COLUMNS
@@ -29,13 +29,13 @@ def _price_positive(value):
     "oneOf": [{"type": "number"}, {"type": "string", "pattern": r"^-?\d{0,10}(?:\.\d{0,2})?$"}],
     "nullable": True,
 })
-class PriceField(serializers.DecimalField):
+class PriceField(StrictDecimalField):
     """A price as a JSON number (199.9) or a decimal string ("199.90"); the schema says both (found by fuzzing)."""
 
 
 class _IntentFields(serializers.Serializer):
     userId = StrictCharField(max_length=64)
-    platform = serializers.ChoiceField(choices=Platform.choices)
+    platform = StrictChoiceField(choices=Platform.choices)
     productUrl = StrictCharField(
         max_length=2048,
         validators=[
@@ -59,12 +59,20 @@ class IntentCreateInput(_IntentFields):
     """POST /api/v1/intents: userId, platform, productUrl required; unknown keys are ignored."""
 
     quantity = StrictIntegerField(min_value=1, max_value=MAX_QUANTITY, required=False, default=1)
+    # A new intent is always SUBMITTED: the value is ignored, but a value of another type than a
+    # string is refused as it is in an update (40003), not silently taken.
+    status = StrictCharField(required=False, allow_null=True, allow_blank=True, write_only=True,
+                             help_text="ignored: a new intent is always SUBMITTED")
+
+    def validate(self, attrs):
+        attrs.pop("status", None)
+        return attrs
 
 
 class IntentUpdateInput(_IntentFields):
     """PUT/PATCH /api/v1/intents/{id}: any subset of the fields, status included."""
 
-    status = serializers.ChoiceField(choices=IntentStatus.choices, required=False)
+    status = StrictChoiceField(choices=IntentStatus.choices, required=False)
 
     def __init__(self, *args, **kwargs):
         kwargs["partial"] = True
