@@ -14,7 +14,7 @@ from rest_framework import serializers
 from accounts.constants import BATCH_MAX_USERS
 from accounts.errors import Msg, all_errors
 from accounts.models import User
-from core.serializer_fields import QueryIntegerField, StrictCharField, StrictEmailField
+from core.serializer_fields import QueryIntegerField, StrictCharField, StrictEmailField, StrictIntegerField
 from core.timeutil import isoformat_z
 
 USERNAME_MAX = 150
@@ -180,18 +180,11 @@ class UserSearchInput(serializers.Serializer):
                                  error_messages=all_errors(Msg.PAGE_SIZE_INVALID))
 
 
-class _UserIdField(serializers.IntegerField):
-    """A positive integer id; JSON booleans and fractions are not ids."""
-
-    def to_internal_value(self, data):
-        if isinstance(data, bool) or isinstance(data, float):
-            self.fail("invalid")
-        return super().to_internal_value(data)
-
-
 class BatchStatusInput(serializers.Serializer):
+    # Ids are JSON integers only (StrictIntegerField): "2", "2.0", 2.0 and true are not ids. The
+    # upper bound is the database's bigint: a larger id is refused here, not by the database.
     userIds = serializers.ListField(
-        child=_UserIdField(min_value=1, max_value=2**63 - 1, error_messages=all_errors(Msg.USER_IDS_INVALID)),
+        child=StrictIntegerField(min_value=1, max_value=2**63 - 1, error_messages=all_errors(Msg.USER_IDS_INVALID)),
         allow_empty=False, error_messages=all_errors(Msg.SELECT_USERS),
     )
     status = serializers.ChoiceField(choices=User.Status.values, error_messages=all_errors(Msg.INVALID_STATUS))

@@ -173,10 +173,20 @@ def test_an_invalid_status_is_400(api, staff, people, status):
     assert_accounts_error(post_json(api, BATCH, body, **bearer(staff)), 400, "无效的状态值")
 
 
-@pytest.mark.parametrize("bad", ["abc", 0, -3, 1.5, True, None])
-def test_ids_that_are_not_positive_integers_are_400(api, staff, bad):
-    assert_accounts_error(post_json(api, BATCH, {"userIds": [bad], "status": "active"}, **bearer(staff)), 400,
-                          "用户ID必须是正整数")
+@pytest.mark.parametrize("bad", ["abc", "2", "2.0", " 2", 2.0, 1.5, 1e300, True, False, 0, -1, -3, None, [2], {"id": 2},
+                                 2**63, 2**70, -(2**70)])
+def test_ids_that_are_not_positive_integers_are_400(api, staff, people, bad):
+    payload = assert_accounts_error(
+        post_json(api, BATCH, {"userIds": [people[1].pk, bad], "status": "inactive"}, **bearer(staff)), 400,
+        "用户ID必须是正整数")
+    assert payload["data"] == {"errors": [{"field": "userIds.1", "reason": "用户ID必须是正整数"}]}
+    assert User.objects.get(pk=people[1].pk).status == "active"
+    assert not StatusChangeBatch.objects.exists()
+
+
+def test_the_largest_bigint_id_is_an_id_that_does_not_exist(api, staff):
+    data = assert_accounts_ok(post_json(api, BATCH, {"userIds": [2**63 - 1], "status": "active"}, **bearer(staff)))
+    assert data["notFoundIds"] == [2**63 - 1]
 
 
 def test_a_thousand_ids_are_accepted_and_a_thousand_and_one_refused(api, staff, people):
