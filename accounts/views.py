@@ -60,7 +60,7 @@ def _auth_data(result: services.AuthResult) -> dict:
 
 
 class RegisterView(AccountsView):
-    @extend_schema(operation_id="auth_register", summary="Register", request=RegisterInput,
+    @extend_schema(operation_id="auth_register", request=RegisterInput,
                    responses={201: AuthResult}, tags=["accounts"], auth=[])
     def post(self, request):
         data = RegisterInput(data=request.data)
@@ -70,8 +70,7 @@ class RegisterView(AccountsView):
 
 
 class LoginView(AccountsView):
-    @extend_schema(operation_id="auth_login", summary="Log in with a username, email or phone",
-                   request=LoginInput, tags=["accounts"], auth=[],
+    @extend_schema(operation_id="auth_login", request=LoginInput, tags=["accounts"], auth=[],
                    responses={200: AuthResult, 401: OpenApiResponse(description=str(Msg.WRONG_PASSWORD)),
                               403: OpenApiResponse(description=str(Msg.ACCOUNT_DISABLED)),
                               404: OpenApiResponse(description=str(Msg.USER_NOT_FOUND))})
@@ -87,15 +86,12 @@ class ProfileView(AccountsView):
     authentication_classes = [JWTAuthentication]
     permission_classes = [IsAuthenticated]
 
-    @extend_schema(operation_id="users_profile", summary="The signed-in user", responses={200: ProfileResult},
+    @extend_schema(operation_id="users_profile", responses={200: ProfileResult},
                    tags=["accounts"])
     def get(self, request):
         return respond({"user": UserSerializer(request.user).data})
 
-    @extend_schema(operation_id="users_profile_update", summary="Update the signed-in user's profile",
-                   description="Only nickname, avatar, gender, birthday, phone and email change; other fields in "
-                   "the body are ignored. Empty or null clears a field.",
-                   request=ProfileUpdateInput, responses={200: ProfileUpdateResult}, tags=["accounts"])
+    @extend_schema(operation_id="users_profile_update", request=ProfileUpdateInput, responses={200: ProfileUpdateResult}, tags=["accounts"])
     def put(self, request):
         data = ProfileUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -110,8 +106,7 @@ class AdminView(AccountsView):
 
 
 class AdminUserSearchView(AdminView):
-    @extend_schema(operation_id="admin_users_search", summary="Search users (staff)",
-                   parameters=[UserSearchInput], responses={200: UserSearchResult}, tags=["accounts admin"])
+    @extend_schema(operation_id="admin_users_search", parameters=[UserSearchInput], responses={200: UserSearchResult}, tags=["accounts admin"])
     def get(self, request):
         params = UserSearchInput(data=request.query_params)
         params.is_valid(raise_exception=True)
@@ -127,12 +122,7 @@ class AdminUserSearchView(AdminView):
 class AdminBatchStatusView(AdminView):
     permission_classes = [CanChangeUserStatus]
 
-    @extend_schema(operation_id="admin_users_batch_status", summary="Set the status of up to 1,000 users (staff)",
-                   description="Needs Django's change-user permission (`accounts.change_user`). The caller's own "
-                   "status never changes, and only a superuser changes staff or superuser accounts (others are "
-                   "reported in skippedPrivilegedIds). Deactivated users' tokens stop working at once. Each call "
-                   "is recorded (Django admin: status change batches).",
-                   request=BatchStatusInput, responses={200: BatchStatusResult}, tags=["accounts admin"])
+    @extend_schema(operation_id="admin_users_batch_status", request=BatchStatusInput, responses={200: BatchStatusResult}, tags=["accounts admin"])
     def post(self, request):
         data = BatchStatusInput(data=request.data)
         data.is_valid(raise_exception=True)
@@ -166,8 +156,7 @@ class HealthView(APIView):
     permission_classes = []
     throttle_classes = []
 
-    @extend_schema(operation_id="accounts_health", summary="Health (002)",
-                   responses={200: HealthResult, 503: HealthDownResult}, tags=["health"], auth=[])
+    @extend_schema(operation_id="accounts_health", responses={200: HealthResult, 503: HealthDownResult}, tags=["health"], auth=[])
     def get(self, request):
         report = check_dependencies()
         data = system.health_report()
@@ -196,7 +185,6 @@ class SystemStatsView(APIView):
 
         return [] if settings.SYSTEM_STATS_PUBLIC else super().get_authenticators()
 
-    @extend_schema(operation_id="accounts_system_stats", summary="Runtime figures of this process",
-                   responses={200: SystemStatsResult}, tags=["health"])
+    @extend_schema(operation_id="accounts_system_stats", responses={200: SystemStatsResult}, tags=["health"])
     def get(self, request):
         return respond(system.system_stats())

@@ -26,7 +26,6 @@ class EventBatchView(APIView):
 
     @extend_schema(
         operation_id="analytics_events_create",
-        summary="批量上报事件",
         request=serializers.EventBatchIn,
         responses={200: serializers.EventBatchOut},
         # The end users' JWT scheme (declared by accounts), optional here: anyone may post.
@@ -63,7 +62,6 @@ class DauView(APIView):
 
     @extend_schema(
         operation_id="analytics_dau_retrieve",
-        summary="查询日活统计",
         parameters=[
             OpenApiParameter("startDate", str, required=True, description="YYYY-MM-DD"),
             OpenApiParameter("endDate", str, required=True, description="YYYY-MM-DD, at most 90 days after startDate inclusive"),

@@ -44,9 +44,6 @@ class HealthView(APIView):
 
     @extend_schema(
         operation_id="health",
-        summary="Health probe",
-        description="Checks the database and, when configured, Redis. 503 with 50002 when the database is down, "
-        "50001 when Redis is down.",
         responses={200: _health_data, 503: _health_down},
         tags=["health"],
     )

@@ -81,9 +81,7 @@ class OnlineHistoryView(PresenceAPIView):
         parameters=[HistoryQuery],
         responses={200: HistoryOutput},
         tags=["presence"],
-        description="400 INVALID_TIME_RANGE: a time missing or unparsable, startTime ≥ endTime, or more than "
-        "31 days; 400 INVALID_INTERVAL: an interval other than 1m, 5m, 15m, 30m, 1h.",
-    )
+        )
     def get(self, request):
         start, end, interval = parse_history_query(request.query_params)
         return Response(selectors.online_history(start=start, end=end, interval=interval))
@@ -101,8 +99,7 @@ class PresenceHealthView(APIView):
         operation_id="presence_health",
         responses={200: HealthOutput, 503: STORE_DOWN},
         tags=["presence"],
-        description="200 while the presence store answers; 503 SERVICE_UNAVAILABLE when it does not.",
-    )
+        )
     def get(self, request):
         try:
             get_store().ping()

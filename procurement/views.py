@@ -52,7 +52,6 @@ def _detail_fields(request):
 class IntentListCreateView(PartnerAPIView):
     @extend_schema(
         operation_id="intents_list",
-        summary="List the app's intents",
         parameters=INTENT_LIST_QUERY.schema_parameters() + [_FIELDS_PARAM],
         responses={200: IntentPageOutput, **_ERRORS},
         tags=["intents"],
@@ -64,7 +63,6 @@ class IntentListCreateView(PartnerAPIView):
 
     @extend_schema(
         operation_id="intents_create",
-        summary="Create an intent (status SUBMITTED)",
         request=IntentCreateInput,
         responses={201: IntentOutput, **_ERRORS, **_CONFLICT},
         examples=[OpenApiExample("seed 001", request_only=True, value={
@@ -80,7 +78,7 @@ class IntentListCreateView(PartnerAPIView):
 
 
 class IntentDetailView(PartnerAPIView):
-    @extend_schema(operation_id="intents_read", summary="Read one intent", parameters=[_FIELDS_PARAM],
+    @extend_schema(operation_id="intents_read", parameters=[_FIELDS_PARAM],
                    # With `fields=` the intent holds just those fields: none is required (found by fuzzing).
                    responses={200: SparseIntentOutput, **_ERRORS, **_NOT_FOUND}, tags=["intents"])
     def get(self, request, intent_id):
@@ -94,21 +92,18 @@ class IntentDetailView(PartnerAPIView):
         intent = services.intent_update(app=self.app, intent_id=intent_id, changes=payload.to_columns())
         return Response(intent_to_wire(intent))
 
-    @extend_schema(operation_id="intents_update", summary="Update the given fields (same as PATCH)",
-                   request=IntentUpdateInput, responses={200: IntentOutput, **_ERRORS, **_NOT_FOUND, **_CONFLICT},
+    @extend_schema(operation_id="intents_update", request=IntentUpdateInput, responses={200: IntentOutput, **_ERRORS, **_NOT_FOUND, **_CONFLICT},
                    examples=[OpenApiExample("cancel", request_only=True, value={"status": "CANCELLED"})],
                    tags=["intents"])
     def put(self, request, intent_id):
         return self._update(request, intent_id)
 
-    @extend_schema(operation_id="intents_partial_update", summary="Update the given fields",
-                   request=IntentUpdateInput, responses={200: IntentOutput, **_ERRORS, **_NOT_FOUND, **_CONFLICT},
+    @extend_schema(operation_id="intents_partial_update", request=IntentUpdateInput, responses={200: IntentOutput, **_ERRORS, **_NOT_FOUND, **_CONFLICT},
                    tags=["intents"])
     def patch(self, request, intent_id):
         return self._update(request, intent_id)
 
-    @extend_schema(operation_id="intents_delete", summary="Delete an intent",
-                   responses={204: None, **_ERRORS, **_NOT_FOUND}, tags=["intents"])
+    @extend_schema(operation_id="intents_delete", responses={204: None, **_ERRORS, **_NOT_FOUND}, tags=["intents"])
     def delete(self, request, intent_id):
         refuse_unknown_params(request.query_params, set())
         services.intent_delete(app=self.app, intent_id=intent_id)
