@@ -79,22 +79,17 @@ def user_register(*, username: str, password: str, nickname: str | None = None,
 # slowed wherever it guesses while the owner, from a client that has not been failing, always
 # gets in with the right password: nobody can lock anybody else out. The per-account count
 # (far higher) only applies to clients that have themselves failed for that account.
-_LOGIN_LIMITS = {
-    "client": LOGIN_FAILURE_POLICY,              # settings.ACCOUNTS_LOGIN_FAILURE_LIMIT
-    "ip": f"{LOGIN_FAILURE_POLICY}_ip",          # settings.ACCOUNTS_LOGIN_IP_FAILURE_LIMIT
-    "account": f"{LOGIN_FAILURE_POLICY}_account",  # settings.ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT
-}
-_LOGIN_LIMIT_SETTINGS = {
-    "client": "ACCOUNTS_LOGIN_FAILURE_LIMIT",
-    "ip": "ACCOUNTS_LOGIN_IP_FAILURE_LIMIT",
-    "account": "ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT",
+_LOGIN_LIMITS = {  # scope: (policy name, the setting with its rate)
+    "client": (LOGIN_FAILURE_POLICY, "ACCOUNTS_LOGIN_FAILURE_LIMIT"),
+    "ip": (f"{LOGIN_FAILURE_POLICY}_ip", "ACCOUNTS_LOGIN_IP_FAILURE_LIMIT"),
+    "account": (f"{LOGIN_FAILURE_POLICY}_account", "ACCOUNTS_LOGIN_ACCOUNT_FAILURE_LIMIT"),
 }
 
 
 def _login_gate(scope: str, ident: str) -> Gate | None:
     """The failure count of one scope ('client', 'ip', 'account'), or None when that limit is off."""
-    policy = _LOGIN_LIMITS[scope]
-    rate = settings.RATE_LIMITS.get(policy) or getattr(settings, _LOGIN_LIMIT_SETTINGS[scope], "")
+    policy, setting = _LOGIN_LIMITS[scope]
+    rate = settings.RATE_LIMITS.get(policy) or getattr(settings, setting, "")
     if not rate:
         return None
     limit, window = parse_rate(rate)
@@ -105,11 +100,15 @@ def _login_locked(result: RateLimitResult) -> ServiceError:
     return ServiceError(str(Msg.LOGIN_LOCKED), code=429, status=429, headers={"Retry-After": str(result.retry_after)})
 
 
+def _peek(gate: Gate) -> RateLimitResult:
+    """The gate's count, looked at without counting."""
+    return get_limiter().peek(gate.key, gate.limit, gate.window, policy=gate.policy)
+
+
 def _first_closed(gates: list[Gate]) -> RateLimitResult | None:
-    """The first gate whose count is full (looking counts nothing), else None."""
-    limiter = get_limiter()
+    """The first gate whose count is full, else None."""
     for gate in gates:
-        result = limiter.peek(gate.key, gate.limit, gate.window, policy=gate.policy)
+        result = _peek(gate)
         if not result.allowed:
             return result
     return None
@@ -160,7 +159,7 @@ def user_authenticate(*, identifier: str, password: str, client_ip: str) -> User
     # The right password, looked at again: failures recorded while it was hashed count too.
     # The account's own count only holds back a client that has itself failed for it.
     gates = list(own_gates)
-    if account_gate is not None and client_gate is not None and _has_failed(client_gate):
+    if account_gate is not None and client_gate is not None and _peek(client_gate).remaining < client_gate.limit:
         gates.append(account_gate)
     closed = _first_closed(gates)
     if closed is not None:
@@ -179,11 +178,6 @@ def user_login(*, identifier: str, password: str, client_ip: str) -> AuthResult:
     user.last_login = timezone.now()
     User.objects.filter(pk=user.pk).update(last_login=user.last_login)
     return AuthResult(user=user, token=token_issue(user=user))
-
-
-def _has_failed(gate: Gate) -> bool:
-    result = get_limiter().peek(gate.key, gate.limit, gate.window, policy=gate.policy)
-    return result.remaining < gate.limit
 
 
 # --- Profile --------------------------------------------------------------------

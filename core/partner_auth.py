@@ -261,7 +261,8 @@ def _failure_gate(ip: str) -> Gate:
     return Gate(f"{FAILURE_POLICY}:ip:{ip}", limit, window, FAILURE_POLICY)
 
 
-def _too_many_failures(result: RateLimitResult) -> ServiceError:
+def _rate_limited(result: RateLimitResult) -> ServiceError:
+    """429/42901 for a refused limiter decision (the app's QPS or the IP's failed checks)."""
     return ServiceError(PartnerCode.RATE_LIMITED.message, code=PartnerCode.RATE_LIMITED, status=429,
                         headers={"Retry-After": str(result.retry_after)})
 
@@ -290,9 +291,9 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         if recent_failures.seen(ip, failures.window):
             blocked = limiter.peek(failures.key, failures.limit, failures.window, policy=FAILURE_POLICY)
             if not blocked.allowed:
-                raise _too_many_failures(blocked)
+                raise _rate_limited(blocked)
         try:
-            credentials, signature, timestamp_ms = self._verify(django_request)
+            credentials, signature = self._verify(django_request)
         except ServiceError as error:
             self._count_failure(limiter, ip, failures, error)
             raise
@@ -305,15 +306,12 @@ class PartnerSignatureAuthentication(BaseAuthentication):
             claim_wanted=refusal is None, gate=failures,
         )
         if outcome.gated:
-            raise _too_many_failures(outcome.gate)
+            raise _rate_limited(outcome.gate)
         if outcome.store_error is not None and refusal is None:
             raise _replay_store_unavailable(outcome.store_error)
         record_rate_limit(django_request, outcome.rate)
         if not outcome.rate.allowed:
-            raise ServiceError(
-                PartnerCode.RATE_LIMITED.message, code=PartnerCode.RATE_LIMITED, status=429,
-                headers={"Retry-After": str(outcome.rate.retry_after)},
-            )
+            raise _rate_limited(outcome.rate)
         if refusal is not None:
             raise refusal
         if outcome.claimed is False:
@@ -325,7 +323,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         django_request.partner = principal
         return principal, credentials
 
-    def _verify(self, request) -> tuple[PartnerCredentials, str, int]:
+    def _verify(self, request) -> tuple[PartnerCredentials, str]:
         """Steps 2-5: headers, time window, app, signature. Raises ServiceError."""
         app_id = request.META.get("HTTP_X_APP_ID", "")
         timestamp = request.META.get("HTTP_X_TIMESTAMP", "")
@@ -377,7 +375,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
             error = _header_error("X-Signature", "签名不匹配:请将 data.signed 与你签名的内容逐项比对")
             error.data["signed"] = _what_was_signed(request.method, target, decoded, timestamp, body)
             raise error
-        return credentials, signature.lower(), timestamp_ms
+        return credentials, signature.lower()
 
     @staticmethod
     def _count_failure(limiter, ip: str, failures: Gate, error: ServiceError | None) -> None:
@@ -389,7 +387,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         recent_failures.note(ip)
         result = limiter.hit(failures.key, failures.limit, failures.window, policy=FAILURE_POLICY)
         if not result.allowed:
-            raise _too_many_failures(result) from error
+            raise _rate_limited(result) from error
 
     @staticmethod
     def _local_refusal(credentials: PartnerCredentials, ip: str) -> ServiceError | None:

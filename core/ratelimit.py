@@ -322,10 +322,6 @@ class SqliteSlidingWindow(_FailOpen):
         self._local = threading.local()
         self._decisions = 0
 
-    @property
-    def path(self) -> str:
-        return self._path
-
     def hit(self, key: str, limit: int, window: float, policy: str = "default") -> RateLimitResult:
         """Count a request against `limit` per `window` seconds, if it is admitted (fails open)."""
         return self._decide(key, limit, window, policy, add=True)
