@@ -51,3 +51,12 @@ def make_user(username="viewer"):
     from django.contrib.auth import get_user_model
 
     return get_user_model().objects.create_user(username=username, password="secret-pass-1")
+
+
+def run_together(threads, *, timeout: float, what: str) -> None:
+    """Start `threads`, wait for each at most `timeout` s, and fail if any is still running (stuck)."""
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=timeout)
+    assert not any(thread.is_alive() for thread in threads), f"{what} is stuck"

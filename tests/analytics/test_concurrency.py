@@ -16,7 +16,7 @@ from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, Dail
 from analytics.services import activity_mark_seen, events_ingest
 from analytics.validation import split_batch
 from core.timeutil import utc_now
-from tests.analytics.helpers import event, local_midnight
+from tests.analytics.helpers import event, local_midnight, run_together
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -119,11 +119,7 @@ def test_rebuilding_counts_while_batches_arrive_never_deadlocks(caplog):
                     expected_places[f"restored-{round_no}-{pass_no}-{n:02d}"] = PLACES[(pass_no + n) % len(PLACES)]
             threads = [threading.Thread(target=ingest, args=(round_no, w)) for w in range(4)]
             threads.append(threading.Thread(target=rebuild, args=(round_no,)))
-            for thread in threads:
-                thread.start()
-            for thread in threads:
-                thread.join(timeout=120)
-            assert not any(thread.is_alive() for thread in threads), "a writer is stuck"
+            run_together(threads, timeout=120, what="a writer")
             assert not errors, errors
     assert [r.getMessage() for r in caplog.records if "deadlock" in r.getMessage()] == []
 

@@ -16,7 +16,7 @@ from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, Dail
 from analytics.services import activity_mark_seen, counts_rebuild_day, events_ingest
 from analytics.validation import split_batch
 from core.timeutil import utc_now
-from tests.analytics.helpers import DAU_URL, bearer_for, event, local_midnight, make_user, post_batch
+from tests.analytics.helpers import DAU_URL, bearer_for, event, local_midnight, make_user, post_batch, run_together
 
 pytestmark = pytest.mark.django_db
 
@@ -256,11 +256,7 @@ def test_racing_batches_for_the_same_installs_end_with_the_earliest_place_and_ex
                    threading.Thread(target=send, args=(round_no, 8, ("广东省", "深圳市"), barrier))]
         if round_no % 2:
             threads.reverse()
-        for thread in threads:
-            thread.start()
-        for thread in threads:
-            thread.join(timeout=60)
-        assert not any(thread.is_alive() for thread in threads), "a batch is stuck"
+        run_together(threads, timeout=60, what="a batch")
         assert not errors, errors
 
     total = rounds * installs
