@@ -7,16 +7,12 @@ full scans: no exact total count, a name filter over the predefined names
 BRIN index), and no date hierarchy.
 """
 from datetime import datetime, timedelta
-import json
 
 from django.contrib import admin
-from django.core.paginator import Paginator
-from django.db import connection
 from django.utils import timezone
-from django.utils.functional import cached_property
 
 from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
-from core.admin import ReadOnlyAdminMixin
+from core.admin import EstimatedCountPaginator, ReadOnlyAdminMixin
 
 PREDEFINED_EVENT_NAMES = ["app_session_start", "app_session_end", "presence_heartbeat", "user_login", "user_logout"]
 
@@ -53,30 +49,6 @@ class ReceivedDayFilter(admin.SimpleListFilter):
             return queryset.none()
         start = timezone.make_aware(datetime.combine(day, datetime.min.time()))
         return queryset.filter(received_at__gte=start, received_at__lt=start + timedelta(days=1))
-
-
-class EstimatedCountPaginator(Paginator):
-    """
-    Counting a billion-row table for the page links costs more than the page: on
-    PostgreSQL a large result's count is the planner's estimate (EXPLAIN), and
-    only small results are counted exactly.
-    """
-
-    EXACT_BELOW = 10_000
-
-    @cached_property
-    def count(self):
-        queryset = self.object_list
-        if connection.vendor == "postgresql":
-            sql, params = queryset.query.sql_with_params()
-            with connection.cursor() as cursor:
-                cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
-                plan = cursor.fetchone()[0]
-            plan = json.loads(plan) if isinstance(plan, str) else plan
-            estimate = int(plan[0]["Plan"]["Plan Rows"])
-            if estimate >= self.EXACT_BELOW:
-                return estimate
-        return queryset.count()
 
 
 @admin.register(Event)

@@ -196,6 +196,9 @@ LANGUAGE_CODE = "zh-hans"
 TIME_ZONE = env.str("TIME_ZONE", default="Asia/Shanghai")
 USE_I18N = True
 USE_TZ = True
+# One clock on every operator screen: Django's zh_Hans date formats, with the offset
+# added to every date-time (config/formats/zh_Hans/formats.py; core.timeutil.local_display).
+FORMAT_MODULE_PATH = ["config.formats"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
