@@ -14,39 +14,31 @@ and in the structured log (`partner_app.*` events with `actor` and `app_id`).
 """
 import secrets as random_secrets
 
-from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.text import Truncator
 
 from core import secretbox
-from core.partner_auth import credentials_cache
+from core.admin import EstimatedCountPaginator, ServiceModelAdminMixin
+from core.exceptions import ServiceError
+from core.timeutil import local_display
 from procurement import services
-from procurement.models import Intent, PartnerApp, parse_ip_whitelist
+from procurement.forms import IntentAdminForm, PartnerAppForm, actor_of
+from procurement.models import Intent, PartnerApp, url_digest
 
 # Session key of the secrets waiting to be shown: {reveal id: [entry, ...]}.
 SECRET_REVEALS_SESSION_KEY = "procurement.partner_secret_reveals"
 # Reveals never opened (a closed tab) are dropped beyond this many, oldest first.
 MAX_PENDING_REVEALS = 5
-
-
-class PartnerAppForm(forms.ModelForm):
-    class Meta:
-        model = PartnerApp
-        fields = ["app_id", "name", "ip_whitelist", "qps_limit", "is_active"]
-
-    def clean_ip_whitelist(self):
-        try:
-            return "\n".join(parse_ip_whitelist(self.cleaned_data["ip_whitelist"]))
-        except forms.ValidationError as exc:
-            raise forms.ValidationError(exc.messages)
-
+# The events a reveal page names, in the operator's words.
+REVEAL_EVENTS = {"created": "新建应用", "rotated": "轮换密钥"}
 
 @admin.register(PartnerApp)
-class PartnerAppAdmin(admin.ModelAdmin):
+class PartnerAppAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
     form = PartnerAppForm
     list_display = ["app_id", "name", "is_active", "qps_limit", "whitelist_size", "previous_secret_expires_at",
                     "created_at"]
@@ -55,9 +47,9 @@ class PartnerAppAdmin(admin.ModelAdmin):
     readonly_fields = ["previous_secret_expires_at", "created_at", "updated_at"]
     actions = ["rotate_secret", "revoke_previous_secret"]
 
-    @admin.display(description="whitelist entries")
+    @admin.display(description="白名单条目")
     def whitelist_size(self, obj):
-        return len(obj.ip_whitelist_entries) or "any"
+        return len(obj.ip_whitelist_entries) or "不限"
 
     def get_readonly_fields(self, request, obj=None):
         # The app id is what partners sign with: fixed once the app exists.
@@ -70,23 +62,21 @@ class PartnerAppAdmin(admin.ModelAdmin):
         return [reveal, *super().get_urls()]
 
     def save_model(self, request, obj, form, change):
-        if change:
-            super().save_model(request, obj, form, change)
-            credentials_cache.clear()  # this process at once; others within PARTNER_CREDENTIALS_CACHE_SECONDS
-            return
-        app, secret = services.partner_app_create(
-            name=obj.name, app_id=obj.app_id, ip_whitelist=obj.ip_whitelist, qps_limit=obj.qps_limit,
-            is_active=obj.is_active, actor=_actor(request),
-        )
-        obj.pk = app.pk
-        obj.secret_encrypted = app.secret_encrypted
-        obj.created_at, obj.updated_at = app.created_at, app.updated_at
-        request._partner_secret_reveal = _stash_secrets(request, [(app, secret, "created")])
+        # The form's service call wrote the app (partner_app_create / partner_app_update).
+        if not change:
+            request._partner_secret_reveal = _stash_secrets(request, [(obj, form.issued_secret, "created")])
+
+    def delete_model(self, request, obj):
+        services.partner_app_delete(app=obj, actor=actor_of(request))
+
+    def delete_queryset(self, request, queryset):
+        for app in queryset:
+            services.partner_app_delete(app=app, actor=actor_of(request))
 
     def construct_change_message(self, request, form, formsets, add=False):
         # The addition entry Django writes after save_model is the app's record of who created its secret.
         if add:
-            return "Created, with a new secret (shown once to this user)."
+            return "已创建,并生成新密钥(仅向本用户显示一次)。"
         return super().construct_change_message(request, form, formsets, add)
 
     def response_add(self, request, obj, post_url_continue=None):
@@ -95,26 +85,25 @@ class PartnerAppAdmin(admin.ModelAdmin):
             return super().response_add(request, obj, post_url_continue)
         return HttpResponseRedirect(_reveal_url(self, reveal_id))
 
-    @admin.action(description="Rotate secret (the old one verifies for the grace period) and show the new one once",
-                  permissions=["change"])
+    @admin.action(description="轮换密钥(旧密钥在宽限期内仍可验签),并显示一次新密钥", permissions=["change"])
     def rotate_secret(self, request, queryset):
         rotated = []
         for app in queryset.order_by("app_id"):
-            secret = services.partner_app_rotate_secret(app=app, actor=_actor(request))
+            secret = services.partner_app_rotate_secret(app=app, actor=actor_of(request))
             app.refresh_from_db(fields=["previous_secret_expires_at"])
             until = app.previous_secret_expires_at
-            self.log_change(request, app, "Rotated the secret; the previous one verifies until "
-                            f"{until.isoformat() if until else 'now (revoked)'}.")
+            self.log_change(request, app, "已轮换密钥;上一个密钥"
+                            f"{f'在 {local_display(until)} 之前仍可验签' if until else '已立即作废'}。")
             rotated.append((app, secret, "rotated"))
         return HttpResponseRedirect(_reveal_url(self, _stash_secrets(request, rotated)))
 
-    @admin.action(description="Revoke the previous (rotated-out) secret now", permissions=["change"])
+    @admin.action(description="立即作废上一个(已轮换掉的)密钥", permissions=["change"])
     def revoke_previous_secret(self, request, queryset):
         apps = list(queryset)
         for app in apps:
-            services.partner_app_revoke_previous_secret(app=app, actor=_actor(request))
-            self.log_change(request, app, "Revoked the previous secret.")
-        messages.success(request, f"Previous secrets revoked for {len(apps)} app(s).")
+            services.partner_app_revoke_previous_secret(app=app, actor=actor_of(request))
+            self.log_change(request, app, "已作废上一个密钥。")
+        messages.success(request, f"已作废 {len(apps)} 个应用的上一个密钥。")
 
     def secret_reveal_view(self, request, reveal_id):
         """
@@ -128,12 +117,14 @@ class PartnerAppAdmin(admin.ModelAdmin):
         if entries is not None:
             request.session[SECRET_REVEALS_SESSION_KEY] = pending
         reveals = [
-            {**entry, "secret": secretbox.decrypt(entry["secret_encrypted"])} for entry in entries or []
+            {**entry, "secret": secretbox.decrypt(entry["secret_encrypted"]),
+             "event_label": REVEAL_EVENTS.get(entry["event"], entry["event"])}
+            for entry in entries or []
         ]
         context = {
             **self.admin_site.each_context(request),
             "opts": self.opts,
-            "title": "New partner app secret" if len(reveals) <= 1 else "New partner app secrets",
+            "title": "合作方应用的新密钥",
             "reveals": reveals,
         }
         response = TemplateResponse(request, "admin/procurement/partnerapp/secret_reveal.html", context,
@@ -144,10 +135,6 @@ class PartnerAppAdmin(admin.ModelAdmin):
         return response
 
 
-def _actor(request) -> str:
-    return f"admin:{request.user.get_username()}"
-
-
 def _stash_secrets(request, issued) -> str:
     """Keep (app, secret, event) triples for the reveal page, encrypted, in the server-side session."""
     reveal_id = random_secrets.token_urlsafe(16)
@@ -155,7 +142,8 @@ def _stash_secrets(request, issued) -> str:
     pending[reveal_id] = [
         {"pk": app.pk, "app_id": app.app_id, "name": app.name, "event": event,
          "secret_encrypted": secretbox.encrypt(secret),
-         "previous_until": app.previous_secret_expires_at.isoformat() if app.previous_secret_expires_at else None}
+         # Text already in the operator's clock: the session's JSON keeps no datetime.
+         "previous_until": local_display(app.previous_secret_expires_at) if app.previous_secret_expires_at else None}
         for app, secret, event in issued
     ]
     while len(pending) > MAX_PENDING_REVEALS:
@@ -169,11 +157,71 @@ def _reveal_url(model_admin, reveal_id: str) -> str:
 
 
 @admin.register(Intent)
-class IntentAdmin(admin.ModelAdmin):
-    list_display = ["id", "app", "user_id", "platform", "status", "price", "quantity", "created_at"]
-    list_filter = ["status", "platform", "app", "created_at"]
-    search_fields = ["=id", "user_id", "title", "product_url"]
+class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
+    """
+    Intents through the services (IntentAdminForm): adding one (the operator picks the
+    app), editing, deleting. Built for a million rows: no full COUNT (an estimate past
+    EstimatedCountPaginator.EXACT_BELOW), no date hierarchy, no facet counts; each
+    filter, search and sort below is served by an index (see Intent.Meta and migration
+    0003's trigram index on PostgreSQL).
+    """
+
+    form = IntentAdminForm
+    list_display = ["id", "app_name", "user_id", "platform", "status", "short_title", "price", "quantity",
+                    "created_at"]
+    list_filter = ["status", "platform", "app", ("created_at", admin.DateFieldListFilter)]
+    # id and user_id exact, title contains (trigram index on PostgreSQL); a whole product URL
+    # is searched by its digest (get_search_results).
+    search_fields = ["=id", "=user_id", "title"]
+    search_help_text = "按意向 ID 或用户 ID(完全一致)、标题(包含)搜索;输入完整的商品链接(http/https)按链接查找。"
     list_select_related = ["app"]
-    readonly_fields = ["id", "app", "product_url_digest", "created_at", "updated_at"]
-    date_hierarchy = "created_at"
-    ordering = ["-created_at"]
+    ordering = ["-created_at", "-id"]
+    sortable_by = ["id", "created_at"]
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+    paginator = EstimatedCountPaginator
+    list_per_page = 50
+    add_fields = ["app", "user_id", "platform", "product_url", "title", "price", "quantity", "remark", "status"]
+    change_fields = ["id", "app", "user_id", "platform", "product_url", "product_url_digest", "title", "price",
+                     "quantity", "remark", "status", "created_at", "updated_at"]
+
+    @admin.display(description="应用", ordering=None)
+    def app_name(self, obj):
+        return obj.app.name
+
+    @admin.display(description="标题")
+    def short_title(self, obj):
+        return Truncator(obj.title).chars(TITLE_COLUMN_CHARS) if obj.title else self.get_empty_value_display()
+
+    def get_fields(self, request, obj=None):
+        return self.change_fields if obj else self.add_fields
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ["status"]  # a new intent is always SUBMITTED
+        # The app is the intent's tenant: the API never moves an intent to another app.
+        return ["id", "app", "product_url_digest", "created_at", "updated_at"]
+
+    def get_search_results(self, request, queryset, search_term):
+        term = search_term.strip()
+        if term.startswith(("http://", "https://")):
+            return queryset.filter(product_url_digest=url_digest(term)), False
+        return super().get_search_results(request, queryset, search_term)
+
+    def delete_model(self, request, obj):
+        _delete_intent(obj)
+
+    def delete_queryset(self, request, queryset):
+        for intent in queryset.select_related("app").only("pk", "app__pk", "app__app_id"):
+            _delete_intent(intent)
+
+
+# Long titles wrap rows and push the list wider than a 1,366-px screen.
+TITLE_COLUMN_CHARS = 20
+
+
+def _delete_intent(intent: Intent) -> None:
+    try:
+        services.intent_delete(app=intent.app, intent_id=intent.pk)
+    except ServiceError:
+        pass  # gone already (deleted meanwhile, here or through the API): what the operator asked for

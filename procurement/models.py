@@ -10,6 +10,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 
+from core.timeutil import local_display
+
 
 def generate_app_id() -> str:
     return f"app_{secrets.token_hex(8)}"
@@ -42,23 +44,30 @@ class PartnerApp(models.Model):
     until `previous_secret_expires_at`.
     """
 
-    app_id = models.CharField("App ID", max_length=64, unique=True, default=generate_app_id)
-    name = models.CharField(max_length=100)
-    secret_encrypted = models.TextField(editable=False)
-    previous_secret_encrypted = models.TextField(blank=True, default="", editable=False)
-    previous_secret_expires_at = models.DateTimeField(null=True, blank=True)
-    ip_whitelist = models.TextField(
-        blank=True, default="",
-        help_text="IPs or CIDRs separated by commas or new lines; empty allows any address.",
+    app_id = models.CharField(
+        "App ID", max_length=64, unique=True, default=generate_app_id,
+        help_text="合作方签名时放在 X-App-Id 中的应用标识;创建后不能修改。",
     )
-    qps_limit = models.PositiveIntegerField("QPS limit", default=default_qps)
-    is_active = models.BooleanField(default=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    name = models.CharField("名称", max_length=100)
+    secret_encrypted = models.TextField("密钥(加密)", editable=False)
+    previous_secret_encrypted = models.TextField("上一个密钥(加密)", blank=True, default="", editable=False)
+    previous_secret_expires_at = models.DateTimeField(
+        "上一个密钥有效至", null=True, blank=True,
+        help_text="轮换密钥后,旧密钥在此时间之前仍可验签;为空表示没有仍有效的旧密钥。",
+    )
+    ip_whitelist = models.TextField(
+        "IP 白名单", blank=True, default="",
+        help_text="IP 或 CIDR,以逗号、空格或换行分隔;留空则允许任何地址。",
+    )
+    qps_limit = models.PositiveIntegerField("QPS 上限", default=default_qps, help_text="该应用每秒最多的请求数。")
+    is_active = models.BooleanField("启用", default=True, help_text="停用后,该应用的每个请求都被拒绝(40302)。")
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         ordering = ["app_id"]
-        verbose_name = "partner app"
+        verbose_name = "合作方应用"
+        verbose_name_plural = "合作方应用"
 
     def __str__(self):
         return f"{self.name} ({self.app_id})"
@@ -76,21 +85,22 @@ class PartnerApp(models.Model):
         return [part for part in self.ip_whitelist.replace(",", " ").split() if part]
 
 
+# Labels keep the wire value readable next to its Chinese name; the API answers values only.
 class Platform(models.TextChoices):
-    TAOBAO = "TAOBAO"
-    TMALL = "TMALL"
-    JD = "JD"
-    PDD = "PDD"
-    ALIBABA_1688 = "ALIBABA_1688"
-    OTHER = "OTHER"
+    TAOBAO = "TAOBAO", "TAOBAO(淘宝)"
+    TMALL = "TMALL", "TMALL(天猫)"
+    JD = "JD", "JD(京东)"
+    PDD = "PDD", "PDD(拼多多)"
+    ALIBABA_1688 = "ALIBABA_1688", "ALIBABA_1688(1688)"
+    OTHER = "OTHER", "OTHER(其他)"
 
 
 class IntentStatus(models.TextChoices):
-    SUBMITTED = "SUBMITTED"
-    PROCESSING = "PROCESSING"
-    COMPLETED = "COMPLETED"
-    FAILED = "FAILED"
-    CANCELLED = "CANCELLED"
+    SUBMITTED = "SUBMITTED", "SUBMITTED(已提交)"
+    PROCESSING = "PROCESSING", "PROCESSING(处理中)"
+    COMPLETED = "COMPLETED", "COMPLETED(已完成)"
+    FAILED = "FAILED", "FAILED(已失败)"
+    CANCELLED = "CANCELLED", "CANCELLED(已取消)"
 
 
 ACTIVE_STATUSES = (IntentStatus.SUBMITTED, IntentStatus.PROCESSING)
@@ -111,21 +121,30 @@ def url_digest(url: str) -> str:
 class Intent(models.Model):
     """A purchase intent an app submitted for one of its users."""
 
-    id = models.CharField(primary_key=True, max_length=40, default=generate_intent_id, editable=False)
-    app = models.ForeignKey(PartnerApp, on_delete=models.PROTECT, related_name="intents")
-    user_id = models.CharField(max_length=64)
-    platform = models.CharField(max_length=16, choices=Platform.choices)
-    product_url = models.CharField(max_length=2048)
+    id = models.CharField("意向 ID", primary_key=True, max_length=40, default=generate_intent_id, editable=False)
+    app = models.ForeignKey(PartnerApp, on_delete=models.PROTECT, related_name="intents", verbose_name="应用",
+                            help_text="提交该意向的合作方应用;创建后不能修改。")
+    user_id = models.CharField("用户 ID", max_length=64, help_text="合作方自己的用户标识(userId)。")
+    platform = models.CharField("平台", max_length=16, choices=Platform.choices)
+    product_url = models.CharField("商品链接", max_length=2048, help_text="http 或 https 地址。")
     # The duplicate rule's unique index is on this digest: a 2,048-character URL can
     # exceed PostgreSQL's btree entry size, its SHA-256 never does.
-    product_url_digest = models.CharField(max_length=64, editable=False)
-    title = models.CharField(max_length=200, null=True, blank=True)
-    price = models.DecimalField(max_digits=12, decimal_places=2, null=True, blank=True)
-    quantity = models.PositiveIntegerField(default=1)
-    remark = models.CharField(max_length=500, null=True, blank=True)
-    status = models.CharField(max_length=16, choices=IntentStatus.choices, default=IntentStatus.SUBMITTED)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    product_url_digest = models.CharField(
+        "商品链接摘要", max_length=64, editable=False,
+        help_text="商品链接的 SHA-256,重复规则和按链接搜索都用它。",
+    )
+    title = models.CharField("标题", max_length=200, null=True, blank=True)
+    price = models.DecimalField("价格", max_digits=12, decimal_places=2, null=True, blank=True,
+                                help_text="大于 0,最多两位小数;可留空。")
+    quantity = models.PositiveIntegerField("数量", default=1, help_text="至少为 1。")
+    remark = models.CharField("备注", max_length=500, null=True, blank=True)
+    status = models.CharField(
+        "状态", max_length=16, choices=IntentStatus.choices, default=IntentStatus.SUBMITTED,
+        help_text="新意向总是 SUBMITTED;SUBMITTED 可变为 PROCESSING 或 CANCELLED,PROCESSING 可变为 "
+                  "COMPLETED、FAILED 或 CANCELLED;终态不能再改。",
+    )
+    created_at = models.DateTimeField("创建时间", auto_now_add=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     class Meta:
         # Every list query is per app: each filter and sort has an index led by the app.
@@ -137,6 +156,13 @@ class Intent(models.Model):
             models.Index(fields=["app", "platform", "created_at"], name="intent_app_platform_created"),
             models.Index(fields=["app", "user_id", "created_at"], name="intent_app_user_created"),
             models.Index(fields=["app", "title"], name="intent_app_title"),
+            # The admin lists every app's intents (IntentAdmin): its default order, filters and searches.
+            # (Its title search also has a trigram index on PostgreSQL, migration 0003.)
+            models.Index(fields=["created_at", "id"], name="intent_created_id"),
+            models.Index(fields=["status", "created_at", "id"], name="intent_status_created_id"),
+            models.Index(fields=["platform", "created_at", "id"], name="intent_platform_created_id"),
+            models.Index(fields=["user_id"], name="intent_user"),
+            models.Index(fields=["product_url_digest"], name="intent_url_digest"),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -148,9 +174,12 @@ class Intent(models.Model):
             models.CheckConstraint(condition=Q(quantity__gte=1), name="intent_quantity_positive"),
         ]
         ordering = ["-created_at"]
+        verbose_name = "采购意向"
+        verbose_name_plural = "采购意向"
 
     def __str__(self):
-        return self.id
+        # The admin's title of the intent: its creation time in the operator's clock, as the fields show it.
+        return f"{self.id} ({local_display(self.created_at)})"
 
     def save(self, *args, **kwargs):
         self.product_url_digest = url_digest(self.product_url)

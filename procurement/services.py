@@ -53,6 +53,49 @@ def partner_app_create(*, name: str, app_id: str | None = None, ip_whitelist: st
     return app, secret
 
 
+# What an operator may change on an existing app (the app id is what partners sign with: fixed).
+PARTNER_APP_EDITABLE = ("name", "ip_whitelist", "qps_limit", "is_active")
+
+
+@transaction.atomic
+def partner_app_update(*, app: PartnerApp, changes: dict, actor: str | None = None) -> PartnerApp:
+    """
+    Change an app's name, whitelist, QPS limit or active flag (the keys of `changes`,
+    among PARTNER_APP_EDITABLE), under the rules of `partner_app_create` (model
+    validation; raises django ValidationError). The credentials cache forgets the
+    app when the transaction commits: this process at once, others within
+    PARTNER_CREDENTIALS_CACHE_SECONDS. `actor` is logged as for `partner_app_create`.
+    """
+    unknown = set(changes) - set(PARTNER_APP_EDITABLE)
+    if unknown:
+        raise ValueError(f"not editable on a partner app: {sorted(unknown)}")
+    app = PartnerApp.objects.select_for_update().get(pk=app.pk)
+    changed = {field: value for field, value in changes.items() if getattr(app, field) != value}
+    if "ip_whitelist" in changed:
+        changed["ip_whitelist"] = "\n".join(parse_ip_whitelist(changed["ip_whitelist"]))
+    if not changed:
+        return app
+    for field, value in changed.items():
+        setattr(app, field, value)
+    app.full_clean(exclude=["secret_encrypted"])
+    app.save(update_fields=[*changed, "updated_at"])
+    transaction.on_commit(credentials_cache.clear)
+    logger.info("partner_app.update", extra={"app_id": app.app_id, "actor": actor, "fields": sorted(changed)})
+    return app
+
+
+@transaction.atomic
+def partner_app_delete(*, app: PartnerApp, actor: str | None = None) -> None:
+    """
+    Delete an app that has no intents (its intents protect it: django's ProtectedError).
+    Its credentials leave the cache when the transaction commits, as in `partner_app_update`.
+    """
+    app_id = app.app_id
+    PartnerApp.objects.filter(pk=app.pk).delete()
+    transaction.on_commit(credentials_cache.clear)
+    logger.info("partner_app.delete", extra={"app_id": app_id, "actor": actor})
+
+
 def partner_app_rotate_secret(*, app: PartnerApp, grace: timedelta | None = None, actor: str | None = None) -> str:
     """
     Give the app a new secret; the old one keeps verifying for `grace`

@@ -14,6 +14,7 @@ from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
 
 from core import secretbox
+from core.timeutil import local_display
 from procurement.models import PartnerApp
 from tests.procurement.conftest import SEED_INTENT
 
@@ -102,7 +103,7 @@ def test_creating_an_app_shows_its_secret_once_and_never_in_a_cookie(staff, root
 
     again = staff.get(reveal_url)
     assert again.status_code == 410 and secret.encode() not in again.content
-    assert b"already been shown" in again.content
+    assert "该密钥已经显示过".encode() in again.content
     for url in (f"/admin/procurement/partnerapp/{app.pk}/change/", "/admin/procurement/partnerapp/",
                 f"/admin/procurement/partnerapp/{app.pk}/history/"):
         seen = staff.get(url)
@@ -112,7 +113,7 @@ def test_creating_an_app_shows_its_secret_once_and_never_in_a_cookie(staff, root
 
     entry = LogEntry.objects.get(object_id=str(app.pk))
     assert (entry.user, entry.action_flag, entry.get_change_message()) == (
-        root, ADDITION, "Created, with a new secret (shown once to this user).")
+        root, ADDITION, "已创建,并生成新密钥(仅向本用户显示一次)。")
     logged = [r for r in caplog.records if r.getMessage() == "partner_app.create"]
     assert [(r.actor, r.app_id) for r in logged] == [("admin:root", "web_app")]
     assert all(secret not in json.dumps(vars(r), default=str) for r in caplog.records)
@@ -144,7 +145,10 @@ def test_the_rotate_action_shows_the_new_secret_once(staff, root, partner_app, c
         })
     secret = only_secret_on(page)
     assert_never_cached(page)
-    assert b"verifies until" in page.content
+    app = PartnerApp.objects.get(pk=partner_app.pk)
+    # The previous secret's end in the operator's clock, as the admin's fields show times.
+    assert f"在 {local_display(app.previous_secret_expires_at)} 之前仍可验签".encode() in page.content
+    assert b"+0800" in page.content
     app = PartnerApp.objects.get(pk=partner_app.pk)
     assert secretbox.decrypt(app.secret_encrypted) == secret != old_secret
     assert app.previous_secret_expires_at is not None
@@ -155,9 +159,10 @@ def test_the_rotate_action_shows_the_new_secret_once(staff, root, partner_app, c
 
     entry = LogEntry.objects.get(object_id=str(app.pk))
     assert (entry.user, entry.action_flag) == (root, CHANGE)
-    assert entry.get_change_message().startswith("Rotated the secret; the previous one verifies until ")
+    assert entry.get_change_message() == (
+        f"已轮换密钥;上一个密钥在 {local_display(app.previous_secret_expires_at)} 之前仍可验签。")
     history = staff.get(f"/admin/procurement/partnerapp/{app.pk}/history/")
-    assert b"Rotated the secret" in history.content and secret.encode() not in history.content
+    assert "已轮换密钥".encode() in history.content and secret.encode() not in history.content
     logged = [r for r in caplog.records if r.getMessage() == "partner_app.rotate_secret"]
     assert [(r.actor, r.app_id) for r in logged] == [("admin:root", "dev_app_local")]
     assert all(secret not in json.dumps(vars(r), default=str) for r in caplog.records)
@@ -179,11 +184,11 @@ def test_revoking_the_previous_secret_is_in_the_history_and_the_log(staff, root,
         response = staff.post("/admin/procurement/partnerapp/", {
             "action": "revoke_previous_secret", "_selected_action": [partner_app.pk],
         }, follow=True)
-    assert b"Previous secrets revoked for 1 app(s)." in response.content
+    assert "已作废 1 个应用的上一个密钥。".encode() in response.content
     app = PartnerApp.objects.get(pk=partner_app.pk)
     assert (app.previous_secret_encrypted, app.previous_secret_expires_at) == ("", None)
     entry = LogEntry.objects.filter(object_id=str(app.pk)).order_by("-action_time", "-id").first()
-    assert (entry.user, entry.action_flag, entry.get_change_message()) == (root, CHANGE, "Revoked the previous secret.")
+    assert (entry.user, entry.action_flag, entry.get_change_message()) == (root, CHANGE, "已作废上一个密钥。")
     logged = [r for r in caplog.records if r.getMessage() == "partner_app.revoke_previous_secret"]
     assert [(r.actor, r.app_id) for r in logged] == [("admin:root", "dev_app_local")]
 
