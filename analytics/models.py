@@ -12,21 +12,24 @@ Analytics storage (seed 003 §2, contract §8).
 """
 from django.db import models
 
+from core.timeutil import local_display
+
 
 class Event(models.Model):
     """One accepted client event, stored as received."""
 
-    event_name = models.CharField(max_length=64)
-    install_id = models.CharField(max_length=64)
-    user_id = models.CharField(max_length=64, null=True, blank=True)
+    event_name = models.CharField("事件名称", max_length=64, help_text="客户端上报的 eventName。")
+    install_id = models.CharField("安装 ID", max_length=64, help_text="客户端的 installId。")
+    user_id = models.CharField("用户 ID", max_length=64, null=True, blank=True, help_text="客户端上报的 userId;可为空。")
     # The client's own id for the event; a retried (install_id, event_id) is stored once.
     # NULL when the client sends none: unique constraints never collide on NULL.
-    event_id = models.CharField(max_length=64, null=True, blank=True)
-    client_ts = models.DateTimeField(help_text="The client's clock (clientTs), as an instant.")
-    received_at = models.DateTimeField(help_text="The server's clock when the batch arrived.")
+    event_id = models.CharField("事件 ID", max_length=64, null=True, blank=True,
+                                help_text="客户端的 eventId;同一安装重试的同一 eventId 只保存一次。")
+    client_ts = models.DateTimeField("客户端时间", help_text="客户端时钟(clientTs)。")
+    received_at = models.DateTimeField("接收时间", help_text="服务器收到该批事件的时间。")
     # The service-time-zone day of client_ts: the day the event counts for in DAU.
-    day = models.DateField()
-    properties = models.JSONField(null=True, blank=True)
+    day = models.DateField("统计日", help_text="clientTs 在服务时区的日期,即该事件计入日活的那一天。")
+    properties = models.JSONField("属性", null=True, blank=True, help_text="客户端上报的 properties。")
 
     class Meta:
         constraints = [
@@ -39,28 +42,34 @@ class Event(models.Model):
         # received_at is indexed by migration 0002: BRIN on PostgreSQL (tiny, suits
         # append-only data), a plain B-tree on SQLite. It is not declared here because
         # Django cannot express "BRIN on one backend, B-tree on the other".
-        verbose_name = "event"
+        verbose_name = "事件"
+        verbose_name_plural = "事件"
 
     def __str__(self):
-        return f"{self.event_name} {self.install_id} {self.client_ts:%Y-%m-%d %H:%M:%S}"
+        # The operator's clock (service time zone, with its offset), as in the fields below the title.
+        return f"{self.event_name} {self.install_id} {local_display(self.client_ts)}"
 
 
 class DailyActive(models.Model):
     """An install active on a day (service TIME_ZONE), first seen at `first_seen_at`."""
 
-    day = models.DateField()
-    install_id = models.CharField(max_length=64)
+    day = models.DateField("日期", help_text="服务时区的日期。")
+    install_id = models.CharField("安装 ID", max_length=64)
     # "" until an event of that day names one; then the one named by the earliest
     # event (by clientTs) seen so far: a late batch holding an earlier event moves it.
-    province = models.CharField(max_length=64, blank=True, default="")
-    city = models.CharField(max_length=64, blank=True, default="")
+    province = models.CharField("省份", max_length=64, blank=True, default="",
+                                help_text="当天最早(按 clientTs)注明省份的事件所给的省份;为空表示尚无。")
+    city = models.CharField("城市", max_length=64, blank=True, default="",
+                            help_text="当天最早(按 clientTs)注明城市的事件所给的城市;为空表示尚无。")
     # The earliest clientTs (or heartbeat time) of the install that day.
-    first_seen_at = models.DateTimeField()
+    first_seen_at = models.DateTimeField("首次出现时间", help_text="该安装当天最早的 clientTs 或心跳时间。")
     # The clientTs of the event that named `province` / `city`, which later batches compare
     # their own events against; NULL while there is none. Rows written before these
     # columns existed (or loaded in SQL without them) count as named at `first_seen_at`.
-    province_seen_at = models.DateTimeField(null=True, blank=True)
-    city_seen_at = models.DateTimeField(null=True, blank=True)
+    province_seen_at = models.DateTimeField("省份来源时间", null=True, blank=True,
+                                            help_text="给出该省份的事件的 clientTs;为空表示尚无。")
+    city_seen_at = models.DateTimeField("城市来源时间", null=True, blank=True,
+                                        help_text="给出该城市的事件的 clientTs;为空表示尚无。")
 
     class Meta:
         constraints = [
@@ -70,7 +79,8 @@ class DailyActive(models.Model):
             # One install's days (admin search), which the (day, install_id) index cannot serve.
             models.Index(fields=["install_id", "day"], name="analytics_active_install_idx"),
         ]
-        verbose_name = "daily active install"
+        verbose_name = "日活安装"
+        verbose_name_plural = "日活安装"
 
     def __str__(self):
         return f"{self.day} {self.install_id}"
@@ -79,14 +89,15 @@ class DailyActive(models.Model):
 class DailyActiveCount(models.Model):
     """How many installs were active on `day` (the dauCount of that day)."""
 
-    day = models.DateField(unique=True)
-    count = models.PositiveIntegerField(default=0)
+    day = models.DateField("日期", unique=True, help_text="服务时区的日期。")
+    count = models.PositiveIntegerField("日活数", default=0)
     # Moves whenever any count of the day changes (the total, a province or a city):
     # DAU answers cache a day's maps under (day, version), so they are never stale.
-    version = models.PositiveBigIntegerField(default=0)
+    version = models.PositiveBigIntegerField("版本", default=0, help_text="当天任一计数变化时递增,日活缓存以它为键。")
 
     class Meta:
-        verbose_name = "daily active count"
+        verbose_name = "每日日活数"
+        verbose_name_plural = "每日日活数"
 
     def __str__(self):
         return f"{self.day}: {self.count}"
@@ -95,15 +106,16 @@ class DailyActiveCount(models.Model):
 class DailyProvinceCount(models.Model):
     """How many of a day's active installs were placed in `province`."""
 
-    day = models.DateField()
-    province = models.CharField(max_length=64)
-    count = models.PositiveIntegerField(default=0)
+    day = models.DateField("日期", help_text="服务时区的日期。")
+    province = models.CharField("省份", max_length=64)
+    count = models.PositiveIntegerField("日活数", default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["day", "province"], name="analytics_provincecount_day_province_uniq"),
         ]
-        verbose_name = "daily province count"
+        verbose_name = "每日省份日活数"
+        verbose_name_plural = "每日省份日活数"
 
     def __str__(self):
         return f"{self.day} {self.province}: {self.count}"
@@ -112,15 +124,16 @@ class DailyProvinceCount(models.Model):
 class DailyCityCount(models.Model):
     """How many of a day's active installs were placed in `city`."""
 
-    day = models.DateField()
-    city = models.CharField(max_length=64)
-    count = models.PositiveIntegerField(default=0)
+    day = models.DateField("日期", help_text="服务时区的日期。")
+    city = models.CharField("城市", max_length=64)
+    count = models.PositiveIntegerField("日活数", default=0)
 
     class Meta:
         constraints = [
             models.UniqueConstraint(fields=["day", "city"], name="analytics_citycount_day_city_uniq"),
         ]
-        verbose_name = "daily city count"
+        verbose_name = "每日城市日活数"
+        verbose_name_plural = "每日城市日活数"
 
     def __str__(self):
         return f"{self.day} {self.city}: {self.count}"

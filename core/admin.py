@@ -2,11 +2,17 @@
 Admin pieces shared by the apps: read-only registrations, counts that do not scan
 big tables, and forms whose save is a service call (one path for every write).
 """
+from datetime import date, datetime, time, timedelta
 import json
 
 from django import forms
+from django.apps import apps as global_apps
+from django.conf import settings
+from django.contrib import admin
+from django.contrib.auth import get_permission_codename
 from django.core.paginator import Paginator
-from django.db import connections, router, transaction
+from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
+from django.utils import timezone, translation
 from django.utils.functional import cached_property
 
 from core.exceptions import ServiceError
@@ -51,6 +57,62 @@ class EstimatedCountPaginator(Paginator):
             if estimate >= self.EXACT_BELOW:
                 return estimate
         return queryset.count()
+
+
+class LargeTableAdminMixin:
+    """
+    For change lists over millions of rows (event logs, daily actives, measurements):
+    the page count is estimated (EstimatedCountPaginator), the "N total" second COUNT
+    is skipped, and the filters' "显示计数" facets, one COUNT over the table for every
+    choice of every filter, are not offered. Declare `sortable_by` and
+    `search_fields` so that an index serves each of them (exact lookups, not `=`,
+    which is a case-insensitive match no B-tree on the column serves).
+    """
+
+    paginator = EstimatedCountPaginator
+    show_full_result_count = False
+    show_facets = admin.ShowFacets.NEVER
+
+
+class LocalDayListFilter(admin.SimpleListFilter):
+    """
+    The rows whose date-time `field_name` falls on one day of the service time zone
+    (TIME_ZONE), as a half-open range on the field so that its index serves it (a
+    `__date` lookup would convert every row). The last `days` days are offered; any
+    other day works through ?<parameter_name>=YYYY-MM-DD. The title names the zone
+    the days are cut in, so an operator never reads them as UTC days.
+
+    Subclasses set `field_name`, `parameter_name` and `title_base`.
+    """
+
+    field_name: str
+    title_base: str
+    days = 14
+
+    def __init__(self, request, params, model, model_admin):
+        # Read per request: the active time zone is the service's unless a request activates another.
+        self.title = f"{self.title_base}(服务时区 {timezone.get_current_timezone_name()})"
+        super().__init__(request, params, model, model_admin)
+
+    def lookups(self, request, model_admin):
+        today = timezone.localdate()
+        days = [today - timedelta(days=n) for n in range(self.days)]
+        return [(day.isoformat(), day.isoformat()) for day in days]
+
+    def queryset(self, request, queryset):
+        if not self.value():
+            return queryset
+        try:
+            day = date.fromisoformat(self.value())
+        except ValueError:
+            return queryset.none()
+        return queryset.filter(**{f"{self.field_name}__gte": local_midnight(day),
+                                  f"{self.field_name}__lt": local_midnight(day + timedelta(days=1))})
+
+
+def local_midnight(day: date) -> datetime:
+    """The instant a day of the current time zone begins (computed per day, so right across DST changes)."""
+    return timezone.make_aware(datetime.combine(day, time.min))
 
 
 class ServiceModelForm(forms.ModelForm):
@@ -120,3 +182,40 @@ class ServiceModelAdminMixin:
     def save_related(self, request, form, formsets, change):
         for formset in formsets:
             self.save_formset(request, form, formset, change=change)
+
+
+# Django names the default permissions in English ("Can add group") when it creates
+# them, and never renames them; the group and user pages list them by name.
+PERMISSION_ACTION_LABELS = {"add": "增加", "change": "修改", "delete": "删除", "view": "查看"}
+
+
+def name_default_permissions_in_chinese(app_config, using=DEFAULT_DB_ALIAS, apps=global_apps, **kwargs):
+    """
+    post_migrate receiver (connected after auth's create_permissions): names an app's
+    default permissions in the service language, "可以查看事件", from each model's
+    verbose name (Django's own models through their translations). Idempotent: only
+    names that differ are written.
+    """
+    if app_config.models_module is None:
+        return
+    try:
+        permission_model = apps.get_model("auth", "Permission")
+        content_type_model = apps.get_model("contenttypes", "ContentType")
+    except LookupError:
+        return
+    if not router.allow_migrate_model(using, permission_model):
+        return
+    changed = []
+    with translation.override(settings.LANGUAGE_CODE):
+        for model in app_config.get_models():
+            opts = model._meta
+            content_type = content_type_model.objects.db_manager(using).get_for_model(model, for_concrete_model=False)
+            names = {get_permission_codename(action, opts): f"可以{PERMISSION_ACTION_LABELS[action]}{opts.verbose_name}"
+                     for action in opts.default_permissions if action in PERMISSION_ACTION_LABELS}
+            for permission in permission_model.objects.using(using).filter(content_type=content_type,
+                                                                          codename__in=names):
+                name = names[permission.codename][:255]
+                if permission.name != name:
+                    permission.name = name
+                    changed.append(permission)
+    permission_model.objects.using(using).bulk_update(changed, ["name"])

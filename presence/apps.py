@@ -6,6 +6,7 @@ from django.apps import AppConfig
 
 class PresenceConfig(AppConfig):
     name = "presence"
+    verbose_name = "在线状态"
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self):

@@ -8,17 +8,20 @@ serves the live state.
 """
 from django.db import models
 
+from core.timeutil import local_display
+
 
 class OnlineInstall(models.Model):
     """An install's last heartbeat, by server time (database store only)."""
 
-    install_id = models.CharField(max_length=64, primary_key=True)
+    install_id = models.CharField("安装 ID", max_length=64, primary_key=True)
     # Whole Unix seconds of the server clock: an integer compares the same way on every backend
     # and keeps the raw upsert in stores portable. Indexed: every count is a range on it.
-    last_seen = models.BigIntegerField(db_index=True)
+    last_seen = models.BigIntegerField("最后心跳", db_index=True, help_text="最后一次心跳的服务器时间(Unix 秒)。")
 
     class Meta:
-        verbose_name = "online install"
+        verbose_name = "在线安装"
+        verbose_name_plural = "在线安装"
 
     def __str__(self) -> str:
         return self.install_id
@@ -27,16 +30,18 @@ class OnlineInstall(models.Model):
 class PresenceSnapshot(models.Model):
     """The online count at the default window, taken once for each minute."""
 
-    # The minute (UTC, seconds zero) this snapshot stands for. Unique: it is the lock that
+    # The minute (seconds zero) this snapshot stands for. Unique: it is the lock that
     # makes one snapshot per minute however many processes or hosts try to take it.
-    minute = models.DateTimeField(unique=True)
-    count = models.PositiveIntegerField()
-    window_seconds = models.PositiveIntegerField()
-    taken_at = models.DateTimeField()
+    minute = models.DateTimeField("分钟", unique=True, help_text="该快照代表的那一分钟(秒为零)。")
+    count = models.PositiveIntegerField("在线数", help_text="该分钟按默认窗口统计的在线安装数。")
+    window_seconds = models.PositiveIntegerField("窗口(秒)", help_text="统计在线数所用的窗口长度。")
+    taken_at = models.DateTimeField("采集时间", help_text="服务器实际采集该快照的时间。")
 
     class Meta:
         ordering = ["-minute"]
-        verbose_name = "presence snapshot"
+        verbose_name = "在线数快照"
+        verbose_name_plural = "在线数快照"
 
     def __str__(self) -> str:
-        return f"{self.minute:%Y-%m-%d %H:%M} UTC: {self.count}"
+        # The operator's clock (service time zone, with its offset), as in the fields below the title.
+        return f"{local_display(self.minute)}: {self.count}"
