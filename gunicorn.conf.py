@@ -40,6 +40,20 @@ max_requests = int(os.environ.get("GUNICORN_MAX_REQUESTS", 10000))
 max_requests_jitter = 1000
 accesslog = None  # the service writes its own structured line per request
 errorlog = "-"
+# gunicorn's own lines (starting, booting workers, timeouts, a worker's crash with its traceback)
+# are JSON objects on stderr like the service's (core.logging.JsonFormatter, which imports no
+# Django). No level here: --log-level / loglevel keeps deciding gunicorn.error's level.
+logconfig_dict = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
+    "handlers": {"stderr_json": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
+    "root": {"level": "INFO", "handlers": ["stderr_json"]},
+    "loggers": {
+        "gunicorn.error": {"handlers": ["stderr_json"], "propagate": False},
+        "gunicorn.access": {"handlers": ["stderr_json"], "propagate": False},
+    },
+}
 preload_app = False  # the DB pool must not be opened before the fork
 
 

@@ -435,16 +435,27 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=True)
 
 # --- Logging ------------------------------------------------------------------
+# One JSON object per line on stderr, whatever writes it (docs/operations.md, "Logs"). Django
+# applies its DEFAULT_LOGGING first: its "django" logger prints plain text to the console under
+# DEBUG (each 500's traceback, the autoreloader's "Watching for file changes") and runserver's
+# "django.server" has a plain handler of its own; both are replaced here, and Python warnings are
+# captured into logging by core.logging.configure.
 LOG_LEVEL = env.str("LOG_LEVEL", default="INFO")
+LOGGING_CONFIG = "core.logging.configure"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
+    "filters": {"drop_runserver_access": {"()": "core.logging.DropRunserverAccessLines"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "json"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {
+        # No handler of its own (Django's plain console and mail_admins): up to the root's JSON.
+        "django": {"handlers": [], "propagate": True},
         # The request log line replaces Django's own per-request warnings.
         "django.request": {"level": "ERROR"},
-        "django.server": {"level": "WARNING"},
+        # runserver: its access lines are dropped for the service's own `http.request` line.
+        "django.server": {"handlers": ["console"], "filters": ["drop_runserver_access"],
+                          "level": "INFO", "propagate": False},
     },
 }
