@@ -3,6 +3,8 @@ from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 
+from core.timeutil import local_display
+
 
 class UserManager(BaseUserManager):
     use_in_migrations = True
@@ -28,37 +30,46 @@ class UserManager(BaseUserManager):
 
 
 class User(AbstractBaseUser, PermissionsMixin):
+    # Choice labels keep the API value readable beside its Chinese name: operators read
+    # the admin and the API's JSON side by side. The values are the wire format.
     class Status(models.TextChoices):
-        ACTIVE = "active", "active"
-        INACTIVE = "inactive", "inactive"
+        ACTIVE = "active", "active(正常)"
+        INACTIVE = "inactive", "inactive(停用)"
 
     class Gender(models.TextChoices):
-        MALE = "male", "male"
-        FEMALE = "female", "female"
-        OTHER = "other", "other"
+        MALE = "male", "male(男)"
+        FEMALE = "female", "female(女)"
+        OTHER = "other", "other(其他)"
 
     class UserType(models.TextChoices):
-        USER = "user", "user"
-        FARMER = "farmer", "farmer"
-        MERCHANT = "merchant", "merchant"
-        ADMIN = "admin", "admin"
+        USER = "user", "user(普通用户)"
+        FARMER = "farmer", "farmer(农户)"
+        MERCHANT = "merchant", "merchant(商家)"
+        ADMIN = "admin", "admin(管理员)"
 
-    username = models.CharField(max_length=150, unique=True)
-    nickname = models.CharField(max_length=64, blank=True, default="")
-    real_name = models.CharField(max_length=64, blank=True, default="")
+    username = models.CharField(
+        "用户名", max_length=150, unique=True,
+        help_text="登录名,不超过150个字符;不能含空白或 @,也不能是手机号的形状(登录时用户名、邮箱、手机号共用一个输入框)。")
+    nickname = models.CharField("昵称", max_length=64, blank=True, default="")
+    real_name = models.CharField("真实姓名", max_length=64, blank=True, default="")
     # NULL, not "", when absent: unique constraints then allow many users without one.
-    email = models.EmailField(max_length=254, unique=True, null=True, blank=True)
-    phone = models.CharField(max_length=20, unique=True, null=True, blank=True)
-    avatar_url = models.URLField(max_length=500, blank=True, default="")
-    gender = models.CharField(max_length=8, choices=Gender.choices, blank=True, default="")
-    birthday = models.DateField(null=True, blank=True)
-    user_type = models.CharField(max_length=20, choices=UserType.choices, default=UserType.USER, db_index=True)
-    status = models.CharField(max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True)
-    is_staff = models.BooleanField(default=False)
+    email = models.EmailField("邮箱", max_length=254, unique=True, null=True, blank=True,
+                              help_text="可用于登录;保存为小写。")
+    phone = models.CharField("手机号", max_length=20, unique=True, null=True, blank=True,
+                             help_text="可用于登录;6到20位数字,可以 + 开头。")
+    avatar_url = models.URLField("头像URL", max_length=500, blank=True, default="")
+    gender = models.CharField("性别", max_length=8, choices=Gender.choices, blank=True, default="")
+    birthday = models.DateField("生日", null=True, blank=True)
+    user_type = models.CharField("用户类型", max_length=20, choices=UserType.choices, default=UserType.USER,
+                                 db_index=True)
+    status = models.CharField("状态", max_length=10, choices=Status.choices, default=Status.ACTIVE, db_index=True,
+                              help_text="停用的用户无法登录,已签发的令牌立即失效。")
+    is_staff = models.BooleanField("职员状态", default=False, help_text="可以登录此管理后台。")
     # Bumped on password change and deactivation; tokens carry it and die when it moves.
-    token_version = models.PositiveIntegerField(default=0)
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
-    updated_at = models.DateTimeField(auto_now=True)
+    token_version = models.PositiveIntegerField(
+        "令牌版本", default=0, help_text="修改密码或停用时加一:此前签发的令牌全部失效。")
+    created_at = models.DateTimeField("注册时间", auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField("更新时间", auto_now=True)
 
     objects = UserManager()
 
@@ -68,6 +79,17 @@ class User(AbstractBaseUser, PermissionsMixin):
     class Meta:
         db_table = "accounts_user"
         ordering = ["id"]
+        verbose_name = "用户"
+        verbose_name_plural = "用户"
+        # Behind the admin's list filters (status and user_type have db_index). Staff and
+        # superusers are a handful among 100,000 users: partial indexes hold only them.
+        # The admin's substring search has trigram indexes on PostgreSQL (migration 0005).
+        indexes = [
+            models.Index(fields=["is_staff"], condition=models.Q(is_staff=True), name="accounts_user_staff_idx"),
+            models.Index(fields=["is_superuser"], condition=models.Q(is_superuser=True),
+                         name="accounts_user_superuser_idx"),
+            models.Index(fields=["gender"], name="accounts_user_gender_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.username
@@ -96,30 +118,38 @@ class StatusChangeBatch(models.Model):
     """
 
     class Source(models.TextChoices):
-        API = "api", "API"
-        ADMIN = "admin", "Django admin"
-        COMMAND = "command", "manage.py command"
+        API = "api", "api(接口)"
+        ADMIN = "admin", "admin(管理后台)"
+        COMMAND = "command", "command(manage.py 命令)"
 
-    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    actor = models.ForeignKey(User, verbose_name="操作人", null=True, blank=True, on_delete=models.SET_NULL,
+                              related_name="+")
     # Kept as text too: the record must still say who acted after the actor is deleted.
-    actor_label = models.CharField(max_length=150)
-    source = models.CharField(max_length=10, choices=Source.choices)
-    status = models.CharField(max_length=10, choices=User.Status.choices)
-    requested_count = models.PositiveIntegerField()
-    changed_count = models.PositiveIntegerField()
-    changed_ids = models.JSONField(default=list)
-    unchanged_ids = models.JSONField(default=list, help_text="already in the requested status")
-    missing_ids = models.JSONField(default=list, help_text="no such user")
-    skipped_self = models.BooleanField(default=False, help_text="the actor's own id was in the batch and left alone")
+    actor_label = models.CharField("操作人用户名", max_length=150, help_text="操作人的账户删除后仍然保留。")
+    source = models.CharField("来源", max_length=10, choices=Source.choices)
+    status = models.CharField("设为状态", max_length=10, choices=User.Status.choices)
+    requested_count = models.PositiveIntegerField("请求用户数")
+    changed_count = models.PositiveIntegerField("变更用户数")
+    changed_ids = models.JSONField("已变更的用户ID", default=list)
+    unchanged_ids = models.JSONField("未变更的用户ID", default=list, help_text="本已处于该状态")
+    missing_ids = models.JSONField("不存在的用户ID", default=list, help_text="没有这个用户")
+    skipped_self = models.BooleanField("跳过了操作人本人", default=False,
+                                       help_text="操作人自己的ID在这批里,未更改")
     skipped_privileged_ids = models.JSONField(
-        default=list, help_text="staff or superuser accounts left alone: the actor was not a superuser")
-    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+        "跳过的职员和超级用户ID", default=list, help_text="操作人不是超级用户,这些职员或超级用户账户未更改")
+    created_at = models.DateTimeField("时间", auto_now_add=True, db_index=True)
 
     class Meta:
         db_table = "accounts_status_change_batch"
         ordering = ["-created_at", "-id"]
-        verbose_name = "status change batch"
-        verbose_name_plural = "status change batches"
+        # The admin's list filters, each with the list's order (newest first).
+        indexes = [
+            models.Index(fields=["source", "-created_at"], name="accounts_batch_source_idx"),
+            models.Index(fields=["status", "-created_at"], name="accounts_batch_status_idx"),
+        ]
+        verbose_name = "批量状态变更记录"
+        verbose_name_plural = "批量状态变更记录"
 
     def __str__(self) -> str:
-        return f"{self.actor_label} -> {self.status} ({self.changed_count}/{self.requested_count})"
+        return (f"{local_display(self.created_at)} {self.actor_label} → {self.get_status_display()} "
+                f"({self.changed_count}/{self.requested_count})")

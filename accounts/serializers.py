@@ -5,7 +5,6 @@ Input serializers only parse and validate; every write happens in services.
 The user JSON is snake_case and never carries the password or staff flags.
 """
 import datetime
-import re
 
 from django.core.validators import URLValidator
 from django.core.exceptions import ValidationError as DjangoValidationError
@@ -14,14 +13,14 @@ from rest_framework import serializers
 from accounts.constants import BATCH_MAX_USERS
 from accounts.errors import Msg, all_errors
 from accounts.models import User
+from accounts.services import (
+    PASSWORD_MAX, USERNAME_MAX, UserFieldError, email_normalize, password_problem, phone_normalize, username_problem,
+)
 from core.serializer_fields import QueryIntegerField, StrictCharField, StrictEmailField, StrictIntegerField
 from core.timeutil import isoformat_z
 
-USERNAME_MAX = 150
-PASSWORD_MIN, PASSWORD_MAX = 6, 128
-PHONE_PATTERN = re.compile(r"^\+?[0-9]{6,20}$")
-# A username can be neither an email nor a phone number: login takes all three in one field.
-USERNAME_PATTERN = re.compile(r"^[^\s@]+$")
+# The username, password, email and phone rules live in accounts.services (one rule set
+# for the API and Django admin); these fields call them.
 _avatar_url = URLValidator(schemes=["http", "https"])
 
 
@@ -50,17 +49,11 @@ class UserSerializer(serializers.ModelSerializer):
         read_only_fields = fields
 
 
-def _normalize_email(value):
-    return value.strip().lower() if value else None
-
-
 def _validate_phone(value):
-    if value in (None, ""):
-        return None
-    value = value.strip()
-    if not PHONE_PATTERN.match(value):
-        raise serializers.ValidationError(Msg.PHONE_INVALID)
-    return value
+    try:
+        return phone_normalize(value)
+    except UserFieldError as error:
+        raise serializers.ValidationError(error.message)
 
 
 class RegisterInput(serializers.Serializer):
@@ -77,19 +70,19 @@ class RegisterInput(serializers.Serializer):
     )
 
     def validate_username(self, value):
-        if not USERNAME_PATTERN.match(value) or PHONE_PATTERN.match(value):
-            raise serializers.ValidationError(Msg.USERNAME_INVALID)
+        problem = username_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
     def validate_password(self, value):
-        if len(value) < PASSWORD_MIN:
-            raise serializers.ValidationError(Msg.PASSWORD_TOO_SHORT)
-        if len(value) > PASSWORD_MAX:
-            raise serializers.ValidationError(Msg.PASSWORD_TOO_LONG)
+        problem = password_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
     def validate_email(self, value):
-        return _normalize_email(value)
+        return email_normalize(value)
 
     def validate_phone(self, value):
         return _validate_phone(value)
@@ -157,7 +150,7 @@ class ProfileUpdateInput(serializers.Serializer):
         return _validate_phone(value)
 
     def validate_email(self, value):
-        return _normalize_email(value)
+        return email_normalize(value)
 
     def changes(self) -> dict:
         """The validated fields as model field names (002's `avatar` is stored as `avatar_url`)."""

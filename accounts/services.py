@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 import logging
+import re
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.errors import Msg
@@ -27,23 +30,107 @@ logger = logging.getLogger("accounts")
 LOGIN_FAILURE_POLICY = "accounts_login_failures"
 
 
-def _bad_request(message: str) -> ServiceError:
-    return ServiceError(str(message), code=400, status=400)
+class UserFieldError(ServiceError):
+    """A 400 of the user rules that names the field it is about (`field`), for forms to show it there."""
+
+    def __init__(self, message: str, *, field: str | None):
+        super().__init__(str(message), code=400, status=400)
+        self.field = field
 
 
-# --- Registration ---------------------------------------------------------------
+def _bad_request(message: str, field: str | None = None) -> ServiceError:
+    return UserFieldError(message, field=field)
+
+
+# --- The user rules -------------------------------------------------------------
+# One rule set for every write of a user (API registration and profile, Django admin's
+# forms): the serializers and the admin forms call these, and the services apply them
+# again, so no path stores a value another path would refuse.
+
+USERNAME_MAX = 150
+PASSWORD_MIN, PASSWORD_MAX = 6, 128
+PHONE_PATTERN = re.compile(r"\+?[0-9]{6,20}")
+# A username can be neither an email nor a phone number: login takes all three in one field
+# (accounts.selectors.user_find_for_login), so a username shaped like another user's phone or
+# email would log its owner's identifier into the wrong account.
+USERNAME_PATTERN = re.compile(r"[^\s@]+")
+
+
+def username_problem(value: str) -> Msg | None:
+    """Why `value` cannot be a username (Msg.USERNAME_INVALID), or None."""
+    if not value or len(value) > USERNAME_MAX or not USERNAME_PATTERN.fullmatch(value) \
+            or PHONE_PATTERN.fullmatch(value):
+        return Msg.USERNAME_INVALID
+    return None
+
+
+def password_problem(value: str) -> Msg | None:
+    """Why `value` cannot be a password (too short or too long), or None."""
+    if len(value) < PASSWORD_MIN:
+        return Msg.PASSWORD_TOO_SHORT
+    if len(value) > PASSWORD_MAX:
+        return Msg.PASSWORD_TOO_LONG
+    return None
+
+
+def email_normalize(value: str | None) -> str | None:
+    """An email as stored: stripped and lower-cased (login by email ignores case); None when empty."""
+    return (value.strip().lower() or None) if value else None
+
+
+def phone_normalize(value: str | None) -> str | None:
+    """A phone as stored (stripped), None when empty; 400 PHONE_INVALID when it is not a phone number."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    if not PHONE_PATTERN.fullmatch(value):
+        raise _bad_request(Msg.PHONE_INVALID, "phone")
+    return value
+
+
+def _checked_identity(changes: dict) -> dict:
+    """`changes` with username, email and phone checked and normalised (those present)."""
+    changes = dict(changes)
+    if "username" in changes:
+        problem = username_problem(changes["username"] or "")
+        if problem:
+            raise _bad_request(problem, "username")
+    if "email" in changes:
+        changes["email"] = email_normalize(changes["email"])
+        if changes["email"]:
+            try:
+                validate_email(changes["email"])
+            except ValidationError:
+                raise _bad_request(Msg.EMAIL_INVALID, "email")
+    if "phone" in changes:
+        changes["phone"] = phone_normalize(changes["phone"])
+    return changes
+
 
 def _taken(*, username: str | None, email: str | None, phone: str | None, exclude_pk=None) -> str | None:
-    """Which of the unique values another user already holds: 'username', 'email', 'phone' or None."""
-    for field, value in (("username", username), ("email", email), ("phone", phone)):
+    """
+    Which of the unique values another user already holds: 'username', 'email', 'phone' or None.
+    A username is also taken when it is another user's phone or email, and a phone or email
+    when it is another user's username (rows written before these rules may hold such values):
+    login would otherwise resolve that identifier to one of the two accounts. One query per
+    value, each branch a unique-index lookup.
+    """
+    checks = (
+        ("username", username, Q(username=username) | Q(phone=username) | Q(email=username)),
+        ("email", email, Q(email=email) | Q(username=email)),
+        ("phone", phone, Q(phone=phone) | Q(username=phone)),
+    )
+    for field, value, query in checks:
         if value:
-            queryset = User.objects.filter(**{field: value})
+            queryset = User.objects.filter(query)
             if exclude_pk is not None:
                 queryset = queryset.exclude(pk=exclude_pk)
             if queryset.exists():
                 return field
     return None
 
+
+# --- Registration and creation --------------------------------------------------
 
 _REGISTER_TAKEN = {"username": Msg.USERNAME_TAKEN, "email": Msg.EMAIL_TAKEN, "phone": Msg.PHONE_TAKEN}
 
@@ -54,21 +141,39 @@ class AuthResult:
     token: str
 
 
-def user_register(*, username: str, password: str, nickname: str | None = None,
-                  email: str | None = None, phone: str | None = None) -> AuthResult:
-    """Create an active user of type `user` and issue a token; 400 when a unique value is taken."""
+def user_create(*, username: str, password: str, nickname: str | None = None, email: str | None = None,
+                phone: str | None = None, actor: User | None = None) -> User:
+    """
+    Create an active user of type `user` under the user rules (username, password,
+    email and phone formats; unique values, checked again if a concurrent write takes
+    one between the check and the insert): 400 with 002's message otherwise. The one
+    creation path of registration and Django admin's add form; `actor` only names
+    who is logged.
+    """
+    checked = _checked_identity({"username": username, "email": email, "phone": phone})
+    problem = password_problem(password)
+    if problem:
+        raise _bad_request(problem, "password")
+    email, phone = checked["email"], checked["phone"]
     taken = _taken(username=username, email=email, phone=phone)
     if taken:
-        raise _bad_request(_REGISTER_TAKEN[taken])
+        raise _bad_request(_REGISTER_TAKEN[taken], taken)
     try:
         with transaction.atomic():
-            user = User.objects.create_user(
-                username, password, nickname=nickname or username, email=email or None, phone=phone or None
-            )
+            user = User.objects.create_user(username, password, nickname=nickname or username, email=email,
+                                            phone=phone)
     except IntegrityError:
-        # Another registration took a value between the check and the insert.
-        taken = _taken(username=username, email=email, phone=phone)
-        raise _bad_request(_REGISTER_TAKEN.get(taken, Msg.USERNAME_TAKEN))
+        # Another write took a value between the check and the insert.
+        taken = _taken(username=username, email=email, phone=phone) or "username"
+        raise _bad_request(_REGISTER_TAKEN[taken], taken)
+    logger.info("accounts.created", extra={"user_id": user.pk, "actor": actor.pk if actor else None})
+    return user
+
+
+def user_register(*, username: str, password: str, nickname: str | None = None,
+                  email: str | None = None, phone: str | None = None) -> AuthResult:
+    """002 registration: `user_create`, then a token."""
+    user = user_create(username=username, password=password, nickname=nickname, email=email, phone=phone)
     logger.info("accounts.registered", extra={"user_id": user.pk})
     return AuthResult(user=user, token=token_issue(user=user))
 
@@ -180,9 +285,62 @@ def user_login(*, identifier: str, password: str, client_ip: str) -> AuthResult:
     return AuthResult(user=user, token=token_issue(user=user))
 
 
-# --- Profile --------------------------------------------------------------------
+# --- Profile and operator edits ---------------------------------------------------
 
 _PROFILE_TAKEN = {"email": Msg.EMAIL_IN_USE, "phone": Msg.PHONE_IN_USE}
+_UPDATE_TAKEN = {"username": Msg.USERNAME_TAKEN, **_PROFILE_TAKEN}
+# The refusal of an edit the actor may not make (Django admin shows it on the form).
+NOT_ALLOWED = "只有超级用户可以修改职员和超级用户账户、设置权限"
+
+# What an operator may edit on an account (Django admin's change form). Status, password
+# and token_version have their own services, which record and revoke as they must.
+USER_EDITABLE_FIELDS = ("username", "nickname", "real_name", "email", "phone", "avatar_url", "gender", "birthday",
+                        "user_type")
+# Who gets or loses admin rights: only a superuser (user_can_change_privileged_accounts).
+USER_PRIVILEGE_FIELDS = ("is_staff", "is_superuser", "groups", "user_permissions")
+_M2M_FIELDS = ("groups", "user_permissions")
+
+
+def _write(*, user_id: int, changes: dict, taken_messages: dict, guard=None, log_event: str) -> User:
+    """
+    Apply checked `changes` to the user under a row lock: 400 when a unique value is
+    another user's (looked at before the write, and again when the write hits a
+    unique index because a concurrent write took it meanwhile); 500 "更新用户信息失败"
+    when the write fails for another reason than the database being down (503).
+    `guard(user)` may refuse the locked row before anything is written.
+    """
+    changes = dict(changes)
+    taken = _taken(username=changes.get("username"), email=changes.get("email"), phone=changes.get("phone"),
+                   exclude_pk=user_id)
+    if taken:
+        raise _bad_request(taken_messages[taken], taken)
+    m2m = {name: changes.pop(name) for name in _M2M_FIELDS if name in changes}
+    try:
+        with transaction.atomic():
+            user = User.objects.select_for_update().filter(pk=user_id).first()
+            if user is None:
+                raise ServiceError(str(Msg.USER_NOT_FOUND), code=404, status=404)
+            if guard is not None:
+                guard(user)
+            for field, value in changes.items():
+                setattr(user, field, value)
+            if changes:
+                user.save(update_fields=[*changes, "updated_at"])
+            for name, values in m2m.items():
+                getattr(user, name).set(values)
+    except IntegrityError:
+        taken = _taken(username=changes.get("username"), email=changes.get("email"), phone=changes.get("phone"),
+                       exclude_pk=user_id)
+        if taken:  # another user took the value between the check and the write
+            raise _bad_request(taken_messages[taken], taken)
+        logger.exception(log_event, extra={"user_id": user_id})
+        raise ServiceError(str(Msg.UPDATE_FAILED), code=500, status=500)
+    except (OperationalError, InterfaceError):
+        raise  # the database is down: core answers 503
+    except DatabaseError:
+        logger.exception(log_event, extra={"user_id": user_id})
+        raise ServiceError(str(Msg.UPDATE_FAILED), code=500, status=500)
+    return user
 
 
 def user_update_profile(*, user_id: int, changes: dict) -> User:
@@ -191,26 +349,86 @@ def user_update_profile(*, user_id: int, changes: dict) -> User:
     400 when the email or phone belongs to someone else; 500 "更新用户信息失败"
     when the write itself fails for another reason than the database being down.
     """
-    taken = _taken(username=None, email=changes.get("email"), phone=changes.get("phone"), exclude_pk=user_id)
-    if taken:
-        raise _bad_request(_PROFILE_TAKEN[taken])
-    try:
-        with transaction.atomic():
-            user = User.objects.select_for_update().get(pk=user_id)
-            for field, value in changes.items():
-                setattr(user, field, value)
-            user.save(update_fields=[*changes, "updated_at"])
-    except IntegrityError:
-        taken = _taken(username=None, email=changes.get("email"), phone=changes.get("phone"), exclude_pk=user_id)
-        if taken:  # another user took the value between the check and the write
-            raise _bad_request(_PROFILE_TAKEN[taken])
-        logger.exception("accounts.profile_update_failed", extra={"user_id": user_id})
-        raise ServiceError(str(Msg.UPDATE_FAILED), code=500, status=500)
-    except (OperationalError, InterfaceError):
-        raise  # the database is down: core answers 503
-    except DatabaseError:
-        logger.exception("accounts.profile_update_failed", extra={"user_id": user_id})
-        raise ServiceError(str(Msg.UPDATE_FAILED), code=500, status=500)
+    return _write(user_id=user_id, changes=_checked_identity(changes), taken_messages=_PROFILE_TAKEN,
+                  log_event="accounts.profile_update_failed")
+
+
+def _privilege_guard(*, actor: User | None, operator: bool):
+    """
+    The admin's rule for editing accounts: without superuser rights, staff and
+    superuser accounts other than the actor's own are refused (403), so that no
+    staff user takes over or locks out the accounts above them.
+    """
+    may_change_privileged = user_can_change_privileged_accounts(actor=actor, operator=operator)
+
+    def guard(user: User) -> None:
+        if may_change_privileged or (actor is not None and user.pk == actor.pk):
+            return
+        if user.is_staff or user.is_superuser:
+            raise ServiceError(NOT_ALLOWED, code=403, status=403)
+
+    return guard
+
+
+def user_update(*, user_id: int, changes: dict, actor: User | None = None, operator: bool = False) -> User:
+    """
+    An operator's edit of an account (Django admin's change form), under the same
+    rules as registration and the profile: username, email and phone formats and
+    uniqueness (a username can be no one's phone or email). `changes` holds model
+    field names from USER_EDITABLE_FIELDS and USER_PRIVILEGE_FIELDS (groups and
+    user_permissions as iterables of their objects). Only a superuser (or
+    `operator=True`, the shell) changes the rights fields or edits staff and
+    superuser accounts other than their own: 403 otherwise.
+    """
+    if actor is None and not operator:
+        raise ValueError("an account edit needs the acting user, or operator=True for a shell operator")
+    unknown = set(changes) - {*USER_EDITABLE_FIELDS, *USER_PRIVILEGE_FIELDS}
+    if unknown:
+        raise ValueError(f"not editable here: {sorted(unknown)} (status and password have their own services)")
+    if set(changes) & set(USER_PRIVILEGE_FIELDS) and not user_can_change_privileged_accounts(
+            actor=actor, operator=operator):
+        raise ServiceError(NOT_ALLOWED, code=403, status=403)
+    changes = _checked_identity(changes)
+    if "user_type" in changes and changes["user_type"] not in User.UserType.values:
+        raise _bad_request(Msg.USER_TYPE_INVALID, "user_type")
+    user = _write(user_id=user_id, changes=changes, taken_messages=_UPDATE_TAKEN,
+                  guard=_privilege_guard(actor=actor, operator=operator), log_event="accounts.user_update_failed")
+    logger.info("accounts.user_updated", extra={"user_id": user_id, "actor": actor.pk if actor else None,
+                                                "fields": sorted(changes)})
+    return user
+
+
+def user_set_password(*, user_id: int, password: str | None, actor: User | None = None,
+                      operator: bool = False) -> User:
+    """
+    Set a user's password (`None`: disable password login) under the password rule
+    (6 to 128 characters, 400 otherwise). token_version moves, so every token issued
+    before dies at once, as after the API's own changes. The same privilege rule as
+    `user_update`: only a superuser sets the password of another staff or superuser account.
+    """
+    if actor is None and not operator:
+        raise ValueError("a password change needs the acting user, or operator=True for a shell operator")
+    if password is not None:
+        problem = password_problem(password)
+        if problem:
+            raise _bad_request(problem, "password")
+    guard = _privilege_guard(actor=actor, operator=operator)
+    with transaction.atomic():
+        user = User.objects.select_for_update().filter(pk=user_id).first()
+        if user is None:
+            raise ServiceError(str(Msg.USER_NOT_FOUND), code=404, status=404)
+        guard(user)
+        if password is None:
+            user.set_unusable_password()
+            # Not a set_password(), so User.save's own bump does not see it: move it here.
+            user.token_version += 1
+            fields = ["password", "token_version", "updated_at"]
+        else:
+            user.set_password(password)  # User.save moves token_version with it
+            fields = ["password", "updated_at"]
+        user.save(update_fields=fields)
+    logger.info("accounts.password_set", extra={"user_id": user_id, "actor": actor.pk if actor else None,
+                                                "usable": password is not None})
     return user
 
 

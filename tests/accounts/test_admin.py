@@ -32,8 +32,9 @@ def test_the_deactivate_action_locks_users_out_and_is_recorded(client, operator,
         "action": "deactivate_users", "_selected_action": [str(v.pk) for v in victims] + [str(operator.pk)],
     }, follow=True)
     assert response.status_code == 200
-    assert b"2 user(s) set to inactive" in response.content
-    assert b"Your own account was left unchanged." in response.content
+    shown = [str(m) for m in response.context["messages"]]
+    assert shown[0].startswith("已将 2 个用户设为 inactive(停用)。已记入批量状态变更记录 #")
+    assert shown[1] == "你自己的账户未做更改。"
     assert set(User.objects.filter(pk__in=[v.pk for v in victims]).values_list("status", flat=True)) == {"inactive"}
     assert User.objects.get(pk=operator.pk).status == "active"
     assert_accounts_error(api.get("/api/v1/users/profile", HTTP_AUTHORIZATION=f"Bearer {token}"), 403, "账户已被禁用")
@@ -107,9 +108,8 @@ def test_a_staff_admin_cannot_deactivate_superusers_or_staff(client, api):
         "action": "deactivate_users", "_selected_action": [str(u.pk) for u in (root, colleague, plain)],
     }, follow=True)
     assert response.status_code == 200
-    assert b"1 user(s) set to inactive" in response.content
-    expected = (f"2 staff or superuser account(s) left unchanged (ids {root.pk}, {colleague.pk}): "
-                "only a superuser may change their status.")
+    assert "已将 1 个用户设为 inactive(停用)".encode() in response.content
+    expected = f"2 个职员或超级用户账户未做更改(ID {root.pk}, {colleague.pk}):只有超级用户可以更改它们的状态。"
     assert expected in [str(m) for m in response.context["messages"]]
     assert dict(User.objects.values_list("username", "status")) == {
         "clerk": "active", "root": "active", "colleague": "active", "plain": "inactive"}
@@ -123,8 +123,8 @@ def test_a_superuser_admin_deactivates_staff(client, operator):
     colleague = make_user("colleague", is_staff=True)
     response = client.post(reverse("admin:accounts_user_changelist"), {
         "action": "deactivate_users", "_selected_action": [str(colleague.pk)]}, follow=True)
-    assert b"1 user(s) set to inactive" in response.content
-    assert b"left unchanged" not in response.content
+    assert "已将 1 个用户设为 inactive(停用)".encode() in response.content
+    assert "未做更改".encode() not in response.content
     assert User.objects.get(pk=colleague.pk).status == "inactive"
 
 
