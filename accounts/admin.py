@@ -9,10 +9,10 @@ which call the same service as the API and the command, so every change is
 recorded, deactivated users' tokens die at once, and only a superuser changes
 the status of staff and superuser accounts (or edits them, or sets their password).
 
-At production size (100,000 users) no list counts the whole table
-(EstimatedCountPaginator, no full result count), every filter and sortable column
-has an index, and the substring search has trigram indexes on PostgreSQL
-(migration 0005).
+At production size (100,000 users) no list counts the whole table or offers
+per-choice facet counts (core.admin.LargeTableAdminMixin), every filter and
+sortable column has an index, and the substring search has trigram indexes on
+PostgreSQL (migration 0005).
 """
 import copy
 
@@ -23,12 +23,12 @@ from accounts.constants import BATCH_MAX_USERS
 from accounts.forms import UserAddForm, UserEditForm, UserPasswordForm
 from accounts.models import StatusChangeBatch, User
 from accounts.services import USER_PRIVILEGE_FIELDS, user_batch_set_status, user_can_change_privileged_accounts
-from core.admin import EstimatedCountPaginator, ReadOnlyAdminMixin, ServiceModelAdminMixin
+from core.admin import LargeTableAdminMixin, ReadOnlyAdminMixin, ServiceModelAdminMixin
 from core.timeutil import local_display
 
 
 @admin.register(User)
-class UserAdmin(ServiceModelAdminMixin, DjangoUserAdmin):
+class UserAdmin(ServiceModelAdminMixin, LargeTableAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     change_password_form = UserPasswordForm
@@ -39,8 +39,6 @@ class UserAdmin(ServiceModelAdminMixin, DjangoUserAdmin):
     # Each a unique or plain index: sorting 100,000 rows by anything else is a full sort.
     sortable_by = ("id", "username", "email", "phone", "created_at")
     ordering = ("-id",)
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
     readonly_fields = ("status", "token_version", "last_login", "created_at", "updated_at")
     fieldsets = (
         (None, {"fields": ("username", "password")}),
@@ -124,7 +122,7 @@ class UserAdmin(ServiceModelAdminMixin, DjangoUserAdmin):
 
 
 @admin.register(StatusChangeBatch)
-class StatusChangeBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
+class StatusChangeBatchAdmin(ReadOnlyAdminMixin, LargeTableAdminMixin, admin.ModelAdmin):
     """The audit trail: read-only."""
 
     list_display = ("id", "created_at", "actor_label", "source", "status", "changed_count", "requested_count",
@@ -136,8 +134,6 @@ class StatusChangeBatchAdmin(ReadOnlyAdminMixin, admin.ModelAdmin):
     search_help_text = "在操作人用户名中查找。"
     sortable_by = ("id", "created_at")
     ordering = ("-created_at", "-id")
-    paginator = EstimatedCountPaginator
-    show_full_result_count = False
 
     def get_readonly_fields(self, request, obj=None):
         return [field.name for field in self.model._meta.fields]

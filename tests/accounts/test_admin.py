@@ -1,11 +1,19 @@
-"""Django admin: users (search, filters, status actions) and the batch-change records."""
+"""Django admin: users (search, filters, status actions, forms) and the batch-change records."""
+import datetime
+
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from accounts import services
 from accounts.models import StatusChangeBatch, User
 from accounts.tokens import token_issue
-from tests.accounts.conftest import grant, make_user
-from tests.support.assertions import assert_accounts_error
+from core.admin import EstimatedCountPaginator
+from core.exceptions import ServiceError
+from core.timeutil import local_display
+from tests.accounts.conftest import bearer, grant, make_user
+from tests.support.assertions import assert_accounts_error, assert_accounts_ok
 
 pytestmark = pytest.mark.django_db
 
@@ -56,16 +64,6 @@ def test_status_is_read_only_on_the_user_form(client, operator):
                       "token_version": 50})
     victim.refresh_from_db()
     assert (victim.nickname, victim.status, victim.token_version) == ("new", "active", 0)
-
-
-def test_a_password_change_in_admin_kills_earlier_tokens(client, operator, api):
-    victim = make_user("v1")
-    token = token_issue(user=victim)
-    url = reverse("admin:auth_user_password_change", args=[victim.pk])
-    response = client.post(url, {"password1": "Brand-new-pass-1", "password2": "Brand-new-pass-1"})
-    assert response.status_code == 302
-    assert_accounts_error(api.get("/api/v1/users/profile", HTTP_AUTHORIZATION=f"Bearer {token}"), 401,
-                          "token已失效,请重新登录")
 
 
 def test_users_can_be_added_in_admin(client, operator):
@@ -181,3 +179,264 @@ def test_a_superuser_edits_staff_accounts_and_their_rights(client, operator):
     assert response.status_code == 302, response.content
     colleague.refresh_from_db()
     assert (colleague.nickname, colleague.is_superuser) == ("promoted", True)
+
+
+# --- one path for every write: the add, change and password forms call the services ----------
+
+def _login(api, identifier, password):
+    return api.post("/api/v1/auth/login", {"username": identifier, "password": password}, format="json")
+
+
+def _change(client, user, **fields):
+    data = {"username": user.username, "nickname": user.nickname, "user_type": user.user_type,
+            "email": user.email or "", "phone": user.phone or ""} | fields
+    return client.post(reverse("admin:accounts_user_change", args=[user.pk]), data)
+
+
+@pytest.fixture
+def owner(db):
+    return make_user("owner", password="owner-pass-1", email="owner@example.com", phone="13800000001")
+
+
+@pytest.mark.parametrize("taken", ["13800000001", "owner@example.com"])
+def test_the_add_form_refuses_a_username_that_is_another_users_phone_or_email(client, operator, owner, api, taken):
+    response = client.post(reverse("admin:accounts_user_add"), {
+        "username": taken, "password1": "Fresh-pass-123", "password2": "Fresh-pass-123"})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"username": ["用户名格式不正确"]}
+    assert "用户名格式不正确".encode() in response.content
+    assert set(User.objects.values_list("username", flat=True)) == {"root", "owner"}
+    # The owner's identifier still logs the owner in.
+    assert assert_accounts_ok(_login(api, taken, "owner-pass-1"))["user"]["id"] == owner.pk
+
+
+@pytest.mark.parametrize("taken", ["13800000001", "owner@example.com"])
+def test_the_change_form_refuses_a_username_that_is_another_users_phone_or_email(client, operator, owner, api,
+                                                                                 taken):
+    other = make_user("other", password="other-pass-1")
+    response = _change(client, other, username=taken)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"username": ["用户名格式不正确"]}
+    other.refresh_from_db()
+    assert other.username == "other"
+    assert assert_accounts_ok(_login(api, taken, "owner-pass-1"))["user"]["id"] == owner.pk
+    assert _login(api, taken, "other-pass-1").status_code == 401  # the owner's account, not the other's
+
+
+def test_a_username_that_older_data_holds_as_a_phone_is_refused_too(client, operator):
+    # A row written before the rules: a phone that is no phone number today, but a valid username.
+    User.objects.filter(pk=make_user("x").pk).update(phone="12345")
+    other = make_user("other")
+    response = _change(client, other, username="12345")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"username": ["用户名已存在"]}
+    assert User.objects.get(pk=other.pk).username == "other"
+
+
+def test_the_add_form_refuses_a_taken_username_and_a_short_password(client, operator, owner):
+    taken = client.post(reverse("admin:accounts_user_add"), {
+        "username": "owner", "password1": "Fresh-pass-123", "password2": "Fresh-pass-123"})
+    assert taken.status_code == 200 and taken.context["adminform"].form.errors == {"username": ["用户名已存在"]}
+    short = client.post(reverse("admin:accounts_user_add"), {"username": "fresh", "password1": "12345",
+                                                             "password2": "12345"})
+    assert short.status_code == 200 and short.context["adminform"].form.errors == {"password1": ["密码长度不能少于6位"]}
+    assert User.objects.count() == 2
+
+
+def test_the_add_form_creates_users_as_registration_does(client, operator):
+    response = client.post(reverse("admin:accounts_user_add"), {
+        "username": "fresh", "password1": "Fresh-pass-123", "password2": "Fresh-pass-123"})
+    assert response.status_code == 302
+    fresh = User.objects.get(username="fresh")
+    assert (fresh.nickname, fresh.status, fresh.user_type, fresh.is_staff) == ("fresh", "active", "user", False)
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("email", "Owner@Example.com", "邮箱已被其他用户使用"),
+    ("phone", "13800000001", "手机号已被其他用户使用"),
+    ("phone", "12-34", "手机号格式不正确"),
+])
+def test_the_change_form_refuses_another_users_email_or_phone(client, operator, owner, field, value, message):
+    other = make_user("other", email="other@example.com", phone="13900000002")
+    response = _change(client, other, **{field: value})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {field: [message]}
+    assert message.encode() in response.content
+    other.refresh_from_db()
+    assert (other.email, other.phone) == ("other@example.com", "13900000002")
+
+
+def test_the_change_form_stores_email_and_phone_as_the_api_does(client, operator):
+    other = make_user("other")
+    response = _change(client, other, email=" New@Example.COM ", phone=" +8613900000003 ", real_name="王五")
+    assert response.status_code == 302, response.content
+    other.refresh_from_db()
+    assert (other.email, other.phone, other.real_name) == ("new@example.com", "+8613900000003", "王五")
+    emptied = _change(client, other, email="", phone="")
+    assert emptied.status_code == 302
+    other.refresh_from_db()
+    assert (other.email, other.phone) == (None, None)
+
+
+def test_a_value_taken_between_the_check_and_the_write_is_a_form_error(client, operator, monkeypatch):
+    other = make_user("other")
+    real_taken = services._taken
+    calls = []
+
+    def taken_then_raced(**values):
+        answer = real_taken(**values)
+        if not calls:  # a concurrent write commits the same email right after the check
+            make_user("racer", email="race@example.com")
+        calls.append(values)
+        return answer
+
+    monkeypatch.setattr(services, "_taken", taken_then_raced)
+    response = _change(client, other, email="race@example.com")
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {"email": ["邮箱已被其他用户使用"]}
+    assert len(calls) == 2  # the unique index refused the write, and the second look named the field
+    other.refresh_from_db()
+    assert other.email is None
+
+
+def test_a_password_change_in_admin_kills_earlier_tokens_and_sets_the_password(client, operator, api):
+    victim = make_user("v1")
+    token = token_issue(user=victim)
+    url = reverse("admin:auth_user_password_change", args=[victim.pk])
+    response = client.post(url, {"password1": "Brand-new-pass-1", "password2": "Brand-new-pass-1"}, follow=True)
+    assert response.status_code == 200
+    assert [str(m) for m in response.context["messages"]] == ["密码修改成功。"]
+    victim.refresh_from_db()
+    assert victim.check_password("Brand-new-pass-1") and victim.token_version == 1
+    assert api.get("/api/v1/users/profile", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+    assert assert_accounts_ok(_login(api, "v1", "Brand-new-pass-1"))["user"]["id"] == victim.pk
+
+
+def test_a_too_short_password_is_refused_on_the_password_form(client, operator, api):
+    victim = make_user("v1")
+    token = token_issue(user=victim)
+    response = client.post(reverse("admin:auth_user_password_change", args=[victim.pk]),
+                           {"password1": "12345", "password2": "12345"})
+    assert response.status_code == 200
+    assert response.context["form"].errors == {"password1": ["密码长度不能少于6位"]}
+    victim.refresh_from_db()
+    assert victim.check_password("secret123") and victim.token_version == 0
+    assert api.get("/api/v1/users/profile", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 200
+
+
+def test_disabling_password_login_in_admin_kills_earlier_tokens(client, operator, api):
+    victim = make_user("v1")
+    token = token_issue(user=victim)
+    response = client.post(reverse("admin:auth_user_password_change", args=[victim.pk]),
+                           {"usable_password": "false", "unset-password": "1"})
+    assert response.status_code == 302
+    victim.refresh_from_db()
+    assert not victim.has_usable_password() and victim.token_version == 1
+    assert api.get("/api/v1/users/profile", HTTP_AUTHORIZATION=f"Bearer {token}").status_code == 401
+
+
+def test_the_services_refuse_a_staff_users_edit_of_a_superuser(db):
+    clerk = grant(make_user("clerk", is_staff=True), "change_user")
+    root = User.objects.create_superuser("root", "rootpass1")
+    with pytest.raises(ServiceError) as edit:
+        services.user_update(user_id=root.pk, changes={"nickname": "pwned"}, actor=clerk)
+    with pytest.raises(ServiceError) as password:
+        services.user_set_password(user_id=root.pk, password="Taken-over-1", actor=clerk)
+    with pytest.raises(ServiceError) as rights:
+        services.user_update(user_id=clerk.pk, changes={"is_superuser": True}, actor=clerk)
+    assert {edit.value.status_code, password.value.status_code, rights.value.status_code} == {403}
+    root.refresh_from_db()
+    clerk.refresh_from_db()
+    assert (root.nickname, root.check_password("rootpass1"), clerk.is_superuser) == ("", True, False)
+
+
+# --- one language, one clock ----------------------------------------------------------------
+
+def test_the_user_list_speaks_chinese(client, operator):
+    make_user("quiet", status="inactive", user_type="farmer")
+    page = client.get(reverse("admin:accounts_user_changelist"))
+    assert page.status_code == 200
+    text = page.content.decode()
+    for label in ("用户账户", "选择 用户 来修改", "用户名", "昵称", "邮箱", "手机号", "用户类型", "注册时间",
+                  "职员状态", "inactive(停用)", "farmer(农户)", "active(正常)", "停用所选用户(其令牌立即失效)",
+                  "启用所选用户", "在用户名、昵称、真实姓名、邮箱、手机号中查找"):
+        assert label in text, label
+    for english in ("Nickname", "User type", "Is staff", "Created at", "Deactivate", "Farmer", ">Inactive<"):
+        assert english not in text, english
+
+
+def test_the_user_form_speaks_chinese(client, operator):
+    victim = make_user("v1")
+    text = client.get(reverse("admin:accounts_user_change", args=[victim.pk])).content.decode()
+    for label in ("资料", "状态(在用户列表中用操作更改)", "权限", "日期", "真实姓名", "头像URL", "性别", "生日",
+                  "令牌版本", "更新时间", "male(男)", "不能是手机号的形状"):
+        assert label in text, label
+    for english in ("Profile", "Real name", "Avatar url", "Token version", "Updated at", "Dates"):
+        assert english not in text, english
+
+
+def test_the_batch_records_speak_chinese_with_the_offset(client, operator):
+    victims = [make_user("v1"), make_user("v2"), make_user("v3", status="inactive")]
+    client.post(reverse("admin:accounts_user_changelist"), {
+        "action": "deactivate_users", "_selected_action": [str(v.pk) for v in victims]})
+    record = StatusChangeBatch.objects.get()
+    StatusChangeBatch.objects.filter(pk=record.pk).update(
+        created_at=datetime.datetime(2026, 12, 1, 18, 51, 39, tzinfo=datetime.UTC))
+    record.refresh_from_db()
+    assert str(record) == "2026-12-02 02:51:39 +0800 root → inactive(停用) (2/3)"
+    listing = client.get(reverse("admin:accounts_statuschangebatch_changelist")).content.decode()
+    for label in ("批量状态变更记录", "操作人用户名", "来源", "设为状态", "变更用户数", "请求用户数",
+                  "admin(管理后台)", "inactive(停用)", "2026-12-02 02:51:39 +0800"):
+        assert label in listing, label
+    detail = client.get(reverse("admin:accounts_statuschangebatch_change", args=[record.pk])).content.decode()
+    assert "2026-12-02 02:51:39 +0800 root → inactive(停用) (2/3)" in detail  # the title, in the fields' clock
+    assert "本已处于该状态" in detail and "Unchanged ids" not in detail
+
+
+def test_the_action_message_names_the_record_in_the_service_clock(client, operator):
+    victims = [make_user("v1"), make_user("v2")]
+    response = client.post(reverse("admin:accounts_user_changelist"), {
+        "action": "deactivate_users", "_selected_action": [str(v.pk) for v in victims]}, follow=True)
+    record = StatusChangeBatch.objects.get()
+    assert [str(m) for m in response.context["messages"]] == [
+        f"已将 2 个用户设为 inactive(停用)。已记入批量状态变更记录 #{record.pk}({local_display(record.created_at)})。"]
+    assert local_display(record.created_at).endswith("+0800")
+
+
+def test_the_api_keeps_its_wire_values(api, staff):
+    make_user("farmer1", user_type="farmer", gender="female")
+    data = assert_accounts_ok(api.get("/api/v1/admin/users/search", {"userType": "farmer"}, **bearer(staff)))
+    assert [(u["user_type"], u["gender"], u["status"]) for u in data["users"]] == [("farmer", "female", "active")]
+
+
+# --- fast at production size ------------------------------------------------------------------
+
+def _counts(queries):
+    return [q["sql"] for q in queries if "COUNT(" in q["sql"].upper()]
+
+
+@pytest.mark.parametrize("url_name", ["admin:accounts_user_changelist", "admin:accounts_statuschangebatch_changelist"])
+def test_the_lists_issue_no_full_table_count(client, operator, monkeypatch, url_name):
+    # The paginator's exact count is for small results; make every result "large".
+    monkeypatch.setattr(EstimatedCountPaginator, "EXACT_BELOW", 0)
+    make_user("v1")
+    with CaptureQueriesContext(connection) as queries:
+        assert client.get(reverse(url_name)).status_code == 200
+    if connection.vendor == "postgresql":
+        assert _counts(queries) == []  # the planner's estimate only
+        assert any(q["sql"].startswith("EXPLAIN") for q in queries)
+    else:
+        assert len(_counts(queries)) == 1  # the page's own count; no second "N total" count
+    sql = " ".join(q["sql"].upper() for q in queries)
+    assert "MIN(" not in sql and "MAX(" not in sql and "DISTINCT" not in sql  # no date hierarchy
+
+
+def test_the_user_list_sorts_only_by_indexed_columns(client, operator):
+    make_user("b", nickname="zz")
+    make_user("a", nickname="aa")
+    # Columns: 0 the checkbox, 1 id, 2 username, 3 nickname (no index: not sortable).
+    page = client.get(reverse("admin:accounts_user_changelist"), {"o": "3"})
+    assert page.status_code == 200
+    assert [u.username for u in page.context["cl"].result_list] == ["a", "b", "root"]  # the default, newest first
+    by_name = client.get(reverse("admin:accounts_user_changelist"), {"o": "-2"})
+    assert [u.username for u in by_name.context["cl"].result_list] == ["root", "b", "a"]
