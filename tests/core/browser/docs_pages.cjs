@@ -2,37 +2,19 @@
 // request the page made (URL, resource type, status or failure) and every console error.
 // argv: <playwright-core dir> <chromium path> <base url> <path>...
 const { chromium } = require(process.argv[2]);
+const { launch, record } = require("../../support/page_recorder.cjs");
 const [executablePath, base, ...paths] = process.argv.slice(3);
 const READY = { "/api/docs/": ".swagger-ui .opblock", "/api/redoc/": "[role=menu] li, .menu-content li" };
 
 (async () => {
-  const browser = await chromium.launch({
-    executablePath,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-           "--disable-component-update"],
-  });
+  const browser = await launch(chromium, executablePath);
   const report = {};
   try {
     for (const path of paths) {
       const page = await browser.newPage();
       const entry = { requests: [], consoleErrors: [], rendered: false };
       report[path] = entry;
-      page.on("requestfinished", async (request) => {
-        const response = await request.response();
-        entry.requests.push({ url: request.url(), type: request.resourceType(), status: response && response.status() });
-      });
-      page.on("requestfailed", (request) => {
-        entry.requests.push({ url: request.url(), type: request.resourceType(), failure: request.failure().errorText });
-      });
-      page.on("console", (message) => {
-        if (message.type() === "error") entry.consoleErrors.push(message.text());
-      });
-      page.on("pageerror", (error) => entry.consoleErrors.push(String(error)));
-      // Nothing may leave the host: a request elsewhere is recorded, then refused here.
-      await page.route("**/*", (route) => {
-        const url = new URL(route.request().url());
-        return url.origin === new URL(base).origin || url.protocol === "data:" ? route.continue() : route.abort();
-      });
+      await record(page, base, () => entry);
       await page.goto(base + path, { waitUntil: "networkidle", timeout: 20000 });
       try {
         await page.waitForSelector(READY[path], { timeout: 15000, state: "attached" });
