@@ -32,6 +32,7 @@ class UserAdmin(ServiceModelAdminMixin, LargeTableAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     change_password_form = UserPasswordForm
+    add_form_template = "admin/accounts/user/add_form.html"
     list_display = ("id", "username", "nickname", "email", "phone", "user_type", "status", "is_staff", "created_at")
     list_filter = ("status", "user_type", "is_staff", "is_superuser", "gender")
     search_fields = ("username", "nickname", "real_name", "email", "phone")

@@ -125,6 +125,10 @@ class UserPasswordForm(AdminPasswordChangeForm):
     def __init__(self, user, *args, **kwargs):
         super().__init__(user, *args, **kwargs)
         self.fields["password1"].help_text = PASSWORD_HELP
+        if "usable_password" in self.fields:
+            # Django's help text ends in an English warning its catalogue does not translate.
+            self.fields["usable_password"].help_text = (
+                "用户能否用密码登录。禁用后,该用户当前的密码将丢失,此前签发的令牌全部失效。")
 
     def clean(self):
         cleaned = super().clean()

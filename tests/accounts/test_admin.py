@@ -440,3 +440,12 @@ def test_the_user_list_sorts_only_by_indexed_columns(client, operator):
     assert [u.username for u in page.context["cl"].result_list] == ["a", "b", "root"]  # the default, newest first
     by_name = client.get(reverse("admin:accounts_user_changelist"), {"o": "-2"})
     assert [u.username for u in by_name.context["cl"].result_list] == ["root", "b", "a"]
+
+
+def test_the_add_and_password_pages_speak_chinese(client, operator):
+    victim = make_user("v1")
+    add = client.get(reverse("admin:accounts_user_add")).content.decode()
+    assert "创建用户后,可以编辑用户的其他资料。" in add and "After you" not in add
+    assert "6到128个字符" in add
+    password = client.get(reverse("admin:auth_user_password_change", args=[victim.pk])).content.decode()
+    assert "禁用后,该用户当前的密码将丢失" in password and "If disabled" not in password
