@@ -9,7 +9,10 @@ from django import forms
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin.options import IncorrectLookupParameters
+from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_permission_codename
+from django.core.exceptions import EmptyResultSet
 from django.core.paginator import Paginator
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.utils import timezone, translation
@@ -48,7 +51,10 @@ class EstimatedCountPaginator(Paginator):
         queryset = self.object_list
         connection = connections[queryset.db]
         if connection.vendor == "postgresql":
-            sql, params = queryset.query.sql_with_params()
+            try:
+                sql, params = queryset.query.sql_with_params()
+            except EmptyResultSet:  # a filter that matches nothing (queryset.none(), pk__in=[]): no SQL to explain
+                return 0
             with connection.cursor() as cursor:
                 cursor.execute("EXPLAIN (FORMAT JSON) " + sql, params)
                 plan = cursor.fetchone()[0]
@@ -72,6 +78,18 @@ class LargeTableAdminMixin:
     paginator = EstimatedCountPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
+
+    def get_changelist(self, request, **kwargs):
+        return SortableByChangeList
+
+
+class SortableByChangeList(ChangeList):
+    """A change list that orders only by `sortable_by` columns, even from a hand-written ?o= in the URL."""
+
+    def get_ordering_field(self, field_name):
+        if field_name not in self.sortable_by:
+            return None
+        return super().get_ordering_field(field_name)
 
 
 class LocalDayListFilter(admin.SimpleListFilter):
@@ -104,8 +122,8 @@ class LocalDayListFilter(admin.SimpleListFilter):
             return queryset
         try:
             day = date.fromisoformat(self.value())
-        except ValueError:
-            return queryset.none()
+        except ValueError as exc:  # as Django's own filters answer a malformed value: the list with ?e=1
+            raise IncorrectLookupParameters(exc) from exc
         return queryset.filter(**{f"{self.field_name}__gte": local_midnight(day),
                                   f"{self.field_name}__lt": local_midnight(day + timedelta(days=1))})
 
