@@ -48,6 +48,8 @@ ALLOWED_HOSTS = env.list(
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 SERVICE_NAME = env.str("SERVICE_NAME", default="procure-api")
+# The name people read (the front page, the admin's header and titles): seed 001's 智能采购平台.
+SERVICE_DISPLAY_NAME = env.str("SERVICE_DISPLAY_NAME", default="智能采购平台")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -97,7 +99,8 @@ APPEND_SLASH = False
 TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
-        "DIRS": [],
+        # Project-wide overrides (templates/admin/base_site.html) before the apps' own templates.
+        "DIRS": [BASE_DIR / "templates"],
         "APP_DIRS": True,
         "OPTIONS": {
             "context_processors": [

@@ -6,6 +6,12 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, Spec
 
 from core import views as core_views
 
+# The admin's own names, in the operators' language; its "查看站点" link leads to the front door (/).
+admin.site.site_header = f"{settings.SERVICE_DISPLAY_NAME}管理后台"
+admin.site.site_title = settings.SERVICE_DISPLAY_NAME
+admin.site.index_title = "运营管理"
+admin.site.site_url = "/"
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("core.urls")),

@@ -1,10 +1,16 @@
-"""The health probe (seed 000, contract §5) and the catch-all error views."""
+"""The health probe (seed 000, contract §5), the front door and its icon, and the catch-all error views."""
+from functools import cache
+from pathlib import Path
+
 from django.conf import settings
 from django.core.exceptions import BadRequest
-from django.http import Http404
+from django.http import Http404, HttpResponse
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.csrf import csrf_exempt
 from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers
+from rest_framework.exceptions import MethodNotAllowed
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -69,6 +75,56 @@ class HealthView(APIView):
             )
         data = {"status": "healthy", "timestamp": timestamp, "service": settings.SERVICE_NAME, "uptime": uptime_seconds()}
         return Response(data, headers=headers)
+
+
+FAVICON_PATH = Path(__file__).resolve().parent / "static" / "core" / "favicon.ico"
+# Browsers ask for /favicon.ico on every page that names no icon; a day in their cache.
+FAVICON_MAX_AGE = 86400
+_SAFE_METHODS = ("GET", "HEAD")
+
+
+def _safe_methods_only(request):
+    """None for GET/HEAD, otherwise the 405 in the path's style (exempt from CSRF, as unknown paths are)."""
+    if request.method in _SAFE_METHODS:
+        return None
+    response = error_response(request, MethodNotAllowed(request.method))
+    response["Allow"] = ", ".join(_SAFE_METHODS)
+    return response
+
+
+@csrf_exempt
+def front_door(request):
+    """GET/HEAD /: a small page for people (the admin's 查看站点 link lands here) that points to the
+    API docs (when served), the health probe and the admin; API clients never call it."""
+    refused = _safe_methods_only(request)
+    if refused:
+        return refused
+    context = {
+        "display_name": settings.SERVICE_DISPLAY_NAME,
+        "service": settings.SERVICE_NAME,
+        "swagger": settings.ENABLE_SWAGGER,
+        "swagger_url": reverse("swagger-ui") if settings.ENABLE_SWAGGER else None,
+        "redoc_url": reverse("redoc") if settings.ENABLE_SWAGGER else None,
+        "health_url": reverse("health"),
+        "admin_url": reverse("admin:index"),
+    }
+    return render(request, "core/front_door.html", context)
+
+
+@cache
+def _favicon_bytes() -> bytes:
+    return FAVICON_PATH.read_bytes()
+
+
+@csrf_exempt
+def favicon(request):
+    """GET/HEAD /favicon.ico: the service's icon (the same file as static core/favicon.ico), cacheable."""
+    refused = _safe_methods_only(request)
+    if refused:
+        return refused
+    response = HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = f"public, max-age={FAVICON_MAX_AGE}"
+    return response
 
 
 @csrf_exempt

@@ -7,18 +7,15 @@ lookup finds no session table. That is a plain Django view failing, which Django
 console handler used to print as a bare traceback before the same traceback as JSON.
 """
 import json
-import os
 from pathlib import Path
-import signal
 import socket
-import subprocess
-import sys
 import time
 
 import pytest
 
-from tests.support.live import ROOT, free_port, http, running_service, wait_until_listening
+from tests.support.live import http, running_service
 from tests.support.production import production_secrets
+from tests.support.runserver import development_env, running_runserver
 
 # A well-formed session key: Django looks it up (and fails on the missing table).
 SESSION_COOKIE = "sessionid=" + "a1b2c3d4" * 4
@@ -68,42 +65,13 @@ def assert_one_traceback_inside_json(entries: list[dict]) -> None:
     assert ("GET", "/admin/", 500) in requests and ("GET", "/no-such-page", 404) in requests
 
 
-def runserver_env(tmp_path) -> dict:
-    env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL", "DJANGO_ENV", "DJANGO_DEBUG"}}
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",  # `make run`'s settings, DEBUG on
-        "SQLITE_PATH": str(tmp_path / "never-migrated.sqlite3"),
-        "PRESENCE_SNAPSHOTS_AUTOSTART": "false",
-        "PYTHONUNBUFFERED": "1",
-    })
-    return env
-
-
-def run_runserver(tmp_path, *extra_args: str) -> tuple[str, str]:
-    """Start `manage.py runserver` on a free port, put it through `exercise`, stop it: (stdout, stderr)."""
-    port = free_port()
-    stdout_path, stderr_path = tmp_path / "stdout.txt", tmp_path / "stderr.txt"
-    with open(stdout_path, "wb") as out, open(stderr_path, "wb") as err:
-        # A session of its own: the reloader's child is stopped with its parent.
-        process = subprocess.Popen(
-            [sys.executable, "manage.py", "runserver", *extra_args, f"127.0.0.1:{port}"],
-            cwd=ROOT, env=runserver_env(tmp_path), stdout=out, stderr=err, start_new_session=True,
-        )
-        try:
-            wait_until_listening(process, port, lambda: stderr_path.read_text(errors="replace"), timeout=60)
-            exercise(f"http://127.0.0.1:{port}", port)
-            time.sleep(0.5)  # let the last lines reach the files
-        finally:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait()
-    return stdout_path.read_text(errors="replace"), stderr_path.read_text(errors="replace")
+def run_runserver(tmp_path, *args: str) -> tuple[str, str]:
+    """Start `manage.py runserver` on a never-migrated SQLite, put it through `exercise`, stop it: (stdout, stderr)."""
+    env = development_env(tmp_path / "never-migrated.sqlite3")
+    with running_runserver(tmp_path, env, *args) as server:
+        exercise(server.base, server.port)
+        time.sleep(0.5)  # let the last lines reach the files
+    return server.stdout(), server.stderr()
 
 
 def test_runserver_without_the_reloader_writes_only_json_lines_on_stderr(tmp_path):
