@@ -62,3 +62,43 @@ def post_worker_init(worker):
     from presence.scheduler import start_snapshot_scheduler
 
     start_snapshot_scheduler()
+
+
+# Metrics (core.metrics, docs/operations.md "Metrics and alerts"): prometheus-client's
+# multiprocess mode, so that a scrape answered by any worker reports the whole server. The
+# workers write their values to files in PROMETHEUS_MULTIPROC_DIR; the master empties that
+# directory when it starts (files of an earlier run would be summed in) and, when the variable
+# is unset, gives this run a private one (per-worker registries would answer each scrape with
+# one worker's numbers). It must be set before any worker imports prometheus_client, hence
+# here, in the master, before the fork; prometheus_client itself is only imported in hooks.
+_METRICS_DIR_CREATED = None
+
+
+def on_starting(server):
+    """Create or empty the metrics directory before any worker starts."""
+    global _METRICS_DIR_CREATED
+    import glob
+    import tempfile
+
+    path = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not path:
+        path = _METRICS_DIR_CREATED = tempfile.mkdtemp(prefix="procure-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = path
+    os.makedirs(path, exist_ok=True)
+    for stale in glob.glob(os.path.join(path, "*.db")):
+        os.remove(stale)
+
+
+def child_exit(server, worker):
+    """A worker is gone: drop its per-process gauges ("live" modes); its counters stay and keep counting in the sums."""
+    from prometheus_client import multiprocess
+
+    multiprocess.mark_process_dead(worker.pid)
+
+
+def on_exit(server):
+    """Remove the private metrics directory this run created (an operator's own is left as it is)."""
+    if _METRICS_DIR_CREATED:
+        import shutil
+
+        shutil.rmtree(_METRICS_DIR_CREATED, ignore_errors=True)

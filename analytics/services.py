@@ -55,6 +55,7 @@ from django.utils.dateparse import parse_datetime
 import redis
 
 from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
+from core import metrics
 from core.timeutil import utc_now
 
 logger = logging.getLogger("analytics")
@@ -151,6 +152,7 @@ def activity_mark_seen(*, install_id: str, seen_at: datetime) -> None:
         first_today = cache.add(key, 1, timeout=_seconds_to_end_of_day(day))
     except redis.RedisError:
         logger.warning("analytics.activity_guard_unavailable", exc_info=True)
+        metrics.dependency_failed("redis", "analytics")
         first_today = True
     if not first_today:
         return
@@ -174,7 +176,9 @@ def events_ingest(*, events: list[ValidEvent], received_at: datetime | None = No
     pairs already stored; repeats inside the batch are dropped before it.
     `duplicates` counts the events with an eventId that were not stored
     because that pair was already there. Events and activity are written in
-    one transaction.
+    one transaction. Both counts go to procure_analytics_events (outcomes
+    "stored" and "duplicate"), and a batch whose write fails counts its events
+    as "error".
     """
     received_at = received_at or utc_now()
     rows: list[ValidEvent] = []
@@ -202,8 +206,15 @@ def events_ingest(*, events: list[ValidEvent], received_at: datetime | None = No
         _record_sightings(sightings)
         return stored
 
-    stored = _with_deadlock_retry(write) if rows else 0
-    return IngestResult(stored=stored, duplicates=in_batch_duplicates + (len(rows) - stored))
+    try:
+        stored = _with_deadlock_retry(write) if rows else 0
+    except Exception:
+        metrics.ANALYTICS_EVENTS.labels("error").inc(len(events))
+        raise
+    result = IngestResult(stored=stored, duplicates=in_batch_duplicates + (len(rows) - stored))
+    metrics.ANALYTICS_EVENTS.labels("stored").inc(result.stored)
+    metrics.ANALYTICS_EVENTS.labels("duplicate").inc(result.duplicates)
+    return result
 
 
 _EVENT_COLUMNS = [("event_name", "text"), ("install_id", "text"), ("user_id", "text"), ("event_id", "text"),

@@ -11,6 +11,7 @@ from analytics.selectors import dau_between
 from analytics.services import events_ingest
 from analytics.throttling import DauThrottle, EventBatchThrottle
 from analytics.validation import batch_events, dau_range, split_batch
+from core import metrics
 from core.auth import user_authentication_classes
 from core.timeutil import utc_now
 
@@ -41,6 +42,7 @@ class EventBatchView(APIView):
         events = batch_events(request.data)
         now = utc_now()
         valid, errors = split_batch(events, now=now)
+        metrics.ANALYTICS_EVENTS.labels("invalid").inc(len(errors))  # stored and duplicate: events_ingest
         result = events_ingest(events=valid, received_at=now)
         return Response({
             "accepted": len(valid),

@@ -425,6 +425,29 @@ SPECTACULAR_SETTINGS = {
     ],
 }
 
+# --- Metrics (Prometheus) ------------------------------------------------------
+# /metrics (core.metrics, docs/operations.md "Metrics and alerts") answers only client IPs in
+# METRICS_ALLOWED_IPS (IPs or CIDRs, as core.clientip sees them: X-Forwarded-For only from
+# TRUSTED_PROXIES; default loopback only, empty: none) or requests carrying
+# `Authorization: Bearer <METRICS_TOKEN>` (unset: no token admits). PROMETHEUS_MULTIPROC_DIR
+# (multiprocess mode) is read by prometheus-client and gunicorn.conf.py, not here.
+import ipaddress  # noqa: E402
+
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1", "::1"])
+for _entry in METRICS_ALLOWED_IPS:
+    try:
+        ipaddress.ip_network(_entry.strip(), strict=False)
+    except ValueError:
+        raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {_entry!r} is not an IP address or network.")
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if METRICS_TOKEN and len(METRICS_TOKEN) < 24:
+    raise ImproperlyConfigured(f"METRICS_TOKEN must be at least 24 characters; {HOW_TO_GENERATE}.")
+# Gauges read at scrape time, one callable per app that has some (core imports no app).
+METRICS_READINGS = ["presence.metrics.presence_readings"]
+# Prometheus scrapes a pod by its IP, like the probes: /metrics is answered whatever the Host
+# header (core.middleware.AllowedHostMiddleware) and never redirected to HTTPS.
+PROBE_PATHS = (*PROBE_PATHS, "/metrics")
+
 # --- Security (production) ----------------------------------------------------
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")

@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
-from core import views as core_views
+from core import metrics, views as core_views
 
 # The admin's own names, in the operators' language; its "查看站点" link leads to the front door (/).
 admin.site.site_header = f"{settings.SERVICE_DISPLAY_NAME}管理后台"
@@ -14,6 +14,8 @@ admin.site.site_url = "/"
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # Prometheus scrapes (core.metrics): closed to the public, never rate limited.
+    path(metrics.ROUTE, metrics.metrics_view, name="metrics"),
     path("", include("core.urls")),
     path("", include("procurement.urls")),
     path("", include("accounts.urls")),

@@ -19,7 +19,7 @@ from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpResponse
 from rest_framework import exceptions as drf_exceptions
 
-from core import messages, styles
+from core import messages, metrics, styles
 from core.jsonutil import dumps
 
 logger = logging.getLogger("core.errors")
@@ -182,6 +182,7 @@ def problem_from_exception(exc: Exception, style: styles.ResponseStyle) -> style
     if isinstance(exc, (OperationalError, InterfaceError)):
         # A database that is down or unreachable: a clean 503, never a trace.
         logger.error("database.unavailable", extra={"error": type(exc).__name__, "detail": str(exc)[:200]})
+        metrics.dependency_failed("database", "request")
         return style.problem_for(styles.SERVICE_UNAVAILABLE)
     logger.exception("request.unhandled_exception")
     return style.problem_for(styles.SERVER_ERROR)

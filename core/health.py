@@ -15,6 +15,9 @@ timeout. At most one check per dependency is in flight per process: a probe that
 while one is still running waits for that one instead of starting another, so a stalled
 dependency never piles up threads or connections.
 
+Each verdict is recorded in the metrics (core.metrics): procure_health_check_up per
+dependency, and a failure in procure_dependency_errors with source "health".
+
 The database check uses a connection of its own and closes it afterwards (with DB_POOL, that
 returns it to the pool), so a probe says whether this process can reach the database now,
 independently of the request threads' persistent connections.
@@ -31,6 +34,8 @@ from typing import Callable
 
 from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
+
+from core import metrics
 
 logger = logging.getLogger("core.health")
 
@@ -167,17 +172,25 @@ _database = _Check("database", _database_check, DATABASE_TIMEOUT)
 _redis = _Check("redis", _redis_check, REDIS_TIMEOUT)
 
 
+def _judged(dependency: str, outcome: str | None) -> str | None:
+    """Record a probe's verdict on `dependency` in the metrics (up or not, and the failure); pass it on."""
+    metrics.HEALTH_CHECK_UP.labels(dependency).set(0 if outcome else 1)
+    if outcome:
+        metrics.dependency_failed(dependency, "health")
+    return outcome
+
+
 def check_database() -> str | None:
     """None when the database answers `SELECT 1` within HEALTH_CHECK_TIMEOUT; else a short
     description without internals (no host, no credentials)."""
-    return _database.wait(_database.start(), time.monotonic() + settings.HEALTH_CHECK_TIMEOUT)
+    return _judged("database", _database.wait(_database.start(), time.monotonic() + settings.HEALTH_CHECK_TIMEOUT))
 
 
 def check_redis() -> str | None:
     """None when Redis answers PING within HEALTH_CHECK_TIMEOUT (or is not configured)."""
     if not settings.REDIS_URL:
         return None
-    return _redis.wait(_redis.start(), time.monotonic() + settings.HEALTH_CHECK_TIMEOUT)
+    return _judged("redis", _redis.wait(_redis.start(), time.monotonic() + settings.HEALTH_CHECK_TIMEOUT))
 
 
 def check_dependencies() -> HealthReport:
@@ -186,6 +199,6 @@ def check_dependencies() -> HealthReport:
     database_run = _database.start()
     redis_run = _redis.start() if settings.REDIS_URL else None
     return HealthReport(
-        database_error=_database.wait(database_run, deadline),
-        redis_error=_redis.wait(redis_run, deadline) if redis_run is not None else None,
+        database_error=_judged("database", _database.wait(database_run, deadline)),
+        redis_error=_judged("redis", _redis.wait(redis_run, deadline)) if redis_run is not None else None,
     )

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.core.exceptions import DisallowedHost, TooManyFieldsSent
 from django.utils import translation
 
-from core import styles
+from core import metrics, styles
 from core.exceptions import (
     PayloadTooLarge,
     UriTooLong,
@@ -46,7 +46,8 @@ def raw_request_target(request) -> str:
 class RequestIdMiddleware:
     """
     Gives every request an id (the client's own when well formed), returns it
-    as X-Request-Id, and writes one structured log line per request.
+    as X-Request-Id, writes one structured log line per request and counts it in
+    the request metrics (core.metrics: its route, method, status and duration).
     """
 
     def __init__(self, get_response):
@@ -56,8 +57,14 @@ class RequestIdMiddleware:
         started = time.perf_counter()
         incoming = request.META.get("HTTP_X_REQUEST_ID", "")
         request.request_id = incoming if _CLIENT_REQUEST_ID.match(incoming) else new_request_id()
-        response = self.get_response(request)
+        metrics.HTTP_REQUESTS_IN_FLIGHT.inc()
+        try:
+            response = self.get_response(request)
+        finally:
+            metrics.HTTP_REQUESTS_IN_FLIGHT.dec()
         response["X-Request-Id"] = request.request_id
+        seconds = time.perf_counter() - started
+        metrics.request_observed(request, response.status_code, seconds)
         request_logger.info(
             "http.request",
             extra={
@@ -65,7 +72,7 @@ class RequestIdMiddleware:
                 "method": request.method,
                 "path": request.path,
                 "status": response.status_code,
-                "duration_ms": round((time.perf_counter() - started) * 1000, 2),
+                "duration_ms": round(seconds * 1000, 2),
                 "caller": getattr(request, "caller", None),
             },
         )

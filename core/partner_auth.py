@@ -33,6 +33,10 @@ Errors are answered in that order, but 7 (local, no I/O) is decided first so
 that 6 and 8 are one atomic step of the limiter, told whether to record the
 signature (`hit_then_claim`): one round trip.
 
+Each failure of 2-5 and 8 counts in procure_partner_auth_failures by its code, and a
+replay also as a refusal of the policy "partner-replay" (core.metrics); the limiter
+counts its own refusals by policy.
+
 On success `request.user` is a `PartnerPrincipal` (its `app` is whatever the
 lookup returned, e.g. the procurement model) and `request.auth` the
 `PartnerCredentials`. core imports no app: the lookup is a dotted path in settings.
@@ -56,6 +60,7 @@ from django.utils.module_loading import import_string
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework.authentication import BaseAuthentication
 
+from core import metrics
 from core.clientip import client_ip, ip_in_networks
 from core.codes import PartnerCode
 from core.exceptions import ServiceError
@@ -295,6 +300,7 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         try:
             credentials, signature = self._verify(django_request)
         except ServiceError as error:
+            metrics.PARTNER_AUTH_FAILURES.labels(str(int(error.code))).inc()
             self._count_failure(limiter, ip, failures, error)
             raise
 
@@ -315,6 +321,8 @@ class PartnerSignatureAuthentication(BaseAuthentication):
         if refusal is not None:
             raise refusal
         if outcome.claimed is False:
+            metrics.PARTNER_AUTH_FAILURES.labels(str(int(PartnerCode.REQUEST_REPLAYED))).inc()
+            metrics.refused(metrics.REPLAY_POLICY)
             self._count_failure(limiter, ip, failures, None)
             raise ServiceError(PartnerCode.REQUEST_REPLAYED.message, code=PartnerCode.REQUEST_REPLAYED, status=401,
                                data={"field": "X-Signature", "reason": "该签名已使用过,请用新的时间戳重新签名"},

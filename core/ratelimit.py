@@ -28,6 +28,10 @@ Operations:
 through and the failure is logged (at most once per `FAIL_OPEN_LOG_INTERVAL`
 seconds per process). A claim never fails open: `hit_then_claim` reports the
 store error and the caller refuses the request.
+
+Every refusing decision counts in the metric of refusals by its policy, and every
+store failure in the dependency errors (core.metrics): the decision already knows
+both, so the count costs no round trip.
 """
 from __future__ import annotations
 
@@ -43,6 +47,8 @@ from typing import Callable
 
 from django.conf import settings
 from django.core.signals import setting_changed
+
+from core import metrics
 
 logger = logging.getLogger("core.ratelimit")
 
@@ -114,6 +120,7 @@ class _FailOpen:
         return RateLimitResult(True, limit, limit, window, window, policy, degraded=True)
 
     def _log_failure(self, exc: Exception) -> None:
+        metrics.dependency_failed(self.store_name, "ratelimit")  # every failure; the log line is rate-limited
         now = time.monotonic()
         if now - self._last_failure_log >= FAIL_OPEN_LOG_INTERVAL:
             self._last_failure_log = now
@@ -266,6 +273,7 @@ class RedisSlidingWindow(_FailOpen):
             gate_result = RateLimitResult(bool(gate_open), gate.limit, max(0, gate_remaining), gate.window,
                                           gate_reset / 1_000_000, gate.policy)
             if not gate_open:
+                metrics.refused(gate.policy)
                 return ClaimResult(None, None, gate=gate_result)
         return ClaimResult(self._result(reply, limit, window, policy), {1: True, 0: False}.get(int(reply[3])),
                            gate=gate_result)
@@ -284,6 +292,8 @@ class RedisSlidingWindow(_FailOpen):
     @staticmethod
     def _result(reply, limit: int, window: float, policy: str) -> RateLimitResult:
         allowed, remaining, reset_us = reply[:3]
+        if not allowed:
+            metrics.refused(policy)
         return RateLimitResult(bool(allowed), limit, max(0, int(remaining)), window, int(reset_us) / 1_000_000, policy)
 
 
@@ -380,6 +390,8 @@ class SqliteSlidingWindow(_FailOpen):
             count += 1
             oldest = now if oldest is None else oldest
         reset_after = min(window, max(0.0, oldest + window - now)) if oldest is not None else window
+        if not allowed:
+            metrics.refused(policy)
         return RateLimitResult(allowed, limit, max(0, limit - count), window, reset_after, policy)
 
     def _transaction(self):

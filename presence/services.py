@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from analytics.services import activity_mark_seen
+from core import metrics
 from core.exceptions import ServiceUnavailable
 from core.timeutil import utc_now
 from presence.models import PresenceSnapshot
@@ -38,7 +39,9 @@ def heartbeat_record(*, install_id: str, now: datetime | None = None) -> datetim
         first_today = store.touch(install_id=install_id, seen=int(now.timestamp()), day=day)
     except StoreUnavailable as exc:
         logger.error("presence.store_unavailable", extra={"store": store.name, "error": str(exc)})
+        metrics.dependency_failed(store.name, "presence")  # the store's name is its dependency
         raise ServiceUnavailable() from exc
+    metrics.PRESENCE_HEARTBEATS.inc()
     if first_today is not False:
         _mark_active_for_day(install_id=install_id, seen_at=now, store=store, day=day, guarded=bool(first_today))
     return now
