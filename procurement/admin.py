@@ -170,9 +170,10 @@ class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
     list_display = ["id", "app_name", "user_id", "platform", "status", "short_title", "price", "quantity",
                     "created_at"]
     list_filter = ["status", "platform", "app", ("created_at", admin.DateFieldListFilter)]
-    # id and user_id exact, title contains (trigram index on PostgreSQL); a whole product URL
-    # is searched by its digest (get_search_results).
-    search_fields = ["=id", "=user_id", "title"]
+    # id and user_id exactly (Django's "=" prefix is iexact, UPPER(col) = UPPER(term), which no
+    # B-tree on the column serves), title contains (a trigram index on PostgreSQL); a whole
+    # product URL is searched by its digest (get_search_results).
+    search_fields = ["id__exact", "user_id__exact", "title__icontains"]
     search_help_text = "按意向 ID 或用户 ID(完全一致)、标题(包含)搜索;输入完整的商品链接(http/https)按链接查找。"
     list_select_related = ["app"]
     ordering = ["-created_at", "-id"]
@@ -212,7 +213,7 @@ class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
         _delete_intent(obj)
 
     def delete_queryset(self, request, queryset):
-        for intent in queryset.select_related("app").only("pk", "app__pk", "app__app_id"):
+        for intent in queryset.select_related("app").only("id", "app__id", "app__app_id"):
             _delete_intent(intent)
 
 

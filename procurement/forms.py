@@ -15,6 +15,8 @@ from django.core.exceptions import ValidationError
 
 from core.admin import ServiceModelForm
 from core.exceptions import ServiceError
+from core.messages import in_chinese
+from core.styles import flatten_validation_detail
 from procurement import services
 from procurement.models import Intent, PartnerApp, parse_ip_whitelist
 from procurement.serializers import IntentCreateInput, IntentUpdateInput
@@ -81,9 +83,11 @@ class IntentAdminForm(ServiceModelForm):
         if payload.is_valid():
             self.service_changes = payload.to_columns()
         else:
-            for wire_name, errors in payload.errors.items():
-                column = INTENT_COLUMNS.get(wire_name)
-                self.add_error(column if column in self.fields else None, [str(error) for error in errors])
+            # In the API's words (core.messages), as a partner would read them in a 400's data.reason.
+            for error in flatten_validation_detail(payload.errors):
+                error = in_chinese(error)
+                column = INTENT_COLUMNS.get(error.field)
+                self.add_error(column if column in self.fields else None, error.reason)
         return cleaned
 
     @staticmethod

@@ -8,10 +8,12 @@ import re
 
 import pytest
 from django.contrib.admin.models import ADDITION, CHANGE, LogEntry
+from django.contrib.admin.utils import quote
 from django.contrib.auth.models import Permission
 from django.contrib.messages.storage.cookie import CookieStorage
 from django.contrib.sessions.backends.db import SessionStore
 from django.test import Client
+from django.urls import reverse
 
 from core import secretbox
 from core.timeutil import local_display
@@ -210,4 +212,72 @@ def test_intent_admin_lists_filters_and_searches(staff, signed):
     assert listing.status_code == 200
     assert intent_id.encode() in listing.content
     assert staff.get("/admin/procurement/intent/?q=nobody").content.count(intent_id.encode()) == 0
-    assert staff.get(f"/admin/procurement/intent/{intent_id}/change/").status_code == 200
+    assert staff.get(reverse("admin:procurement_intent_change", args=[quote(intent_id)])).status_code == 200
+
+
+# --- edits and deletes through the services --------------------------------------------------------
+
+@pytest.fixture
+def cached_credentials(settings):
+    """The credentials cache on, as in production: an edit must be seen by the next request all the same."""
+    settings.PARTNER_CREDENTIALS_CACHE_SECONDS = 300
+
+
+def change_app(client, app, **values):
+    form = {"name": app.name, "ip_whitelist": app.ip_whitelist, "qps_limit": app.qps_limit,
+            "is_active": "on" if app.is_active else ""}
+    form.update(values)
+    return client.post(f"/admin/procurement/partnerapp/{app.pk}/change/",
+                       {name: value for name, value in form.items() if value != ""})
+
+
+def test_editing_an_app_goes_through_the_service_and_the_next_request_sees_it(
+        staff, root, partner_app, signed, cached_credentials, caplog, django_capture_on_commit_callbacks):
+    assert signed.get("/api/v1/intents").status_code == 200  # the app's credentials are now cached
+    with caplog.at_level(logging.INFO, logger="procurement"), django_capture_on_commit_callbacks(execute=True):
+        response = change_app(staff, partner_app, name="Acme 2", qps_limit=7, is_active="")
+    assert response.status_code == 302
+    app = PartnerApp.objects.get(pk=partner_app.pk)
+    assert (app.name, app.qps_limit, app.is_active) == ("Acme 2", 7, False)
+    refused = signed.get("/api/v1/intents")
+    assert (refused.status_code, refused.json()["code"]) == (403, 40302)
+    entry = LogEntry.objects.get(object_id=str(app.pk))
+    assert (entry.user, entry.action_flag) == (root, CHANGE)
+    logged = [r for r in caplog.records if r.getMessage() == "partner_app.update"]
+    assert [(r.actor, r.app_id, r.fields) for r in logged] == [
+        ("admin:root", "dev_app_local", ["is_active", "name", "qps_limit"])]
+
+
+def test_a_whitelist_edit_is_applied_to_the_next_request(staff, partner_app, signed, cached_credentials,
+                                                          django_capture_on_commit_callbacks):
+    assert signed.get("/api/v1/intents").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        assert change_app(staff, partner_app, ip_whitelist="10.0.0.0/8,  192.168.1.1").status_code == 302
+    assert PartnerApp.objects.get(pk=partner_app.pk).ip_whitelist == "10.0.0.0/8\n192.168.1.1"
+    refused = signed.get("/api/v1/intents")
+    assert (refused.status_code, refused.json()["code"]) == (403, 40301)
+
+
+def test_a_refused_app_edit_is_a_form_error_and_changes_nothing(staff, partner_app):
+    before = list(PartnerApp.objects.values_list())
+    response = change_app(staff, partner_app, qps_limit=0, name="Renamed")
+    assert response.status_code == 200
+    assert "至少为 1".encode() in response.content
+    assert list(PartnerApp.objects.values_list()) == before
+    assert not LogEntry.objects.exists()
+
+
+def test_deleting_an_app_without_intents_goes_through_the_service(staff, other_app, caplog):
+    with caplog.at_level(logging.INFO, logger="procurement"):
+        response = staff.post(f"/admin/procurement/partnerapp/{other_app.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert not PartnerApp.objects.filter(pk=other_app.pk).exists()
+    assert [(r.actor, r.app_id) for r in caplog.records if r.getMessage() == "partner_app.delete"] == [
+        ("admin:root", "other_app")]
+
+
+def test_an_app_with_intents_cannot_be_deleted(staff, partner_app, signed):
+    assert signed.post("/api/v1/intents", SEED_INTENT).status_code == 201
+    page = staff.post(f"/admin/procurement/partnerapp/{partner_app.pk}/delete/", {"post": "yes"})
+    assert page.status_code == 200  # Django's page naming the protected intents
+    assert PartnerApp.objects.filter(pk=partner_app.pk).exists()
