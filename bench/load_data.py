@@ -188,8 +188,8 @@ def _insert_other_users(cursor, table):
                CASE WHEN g %% 2 = 0 THEN sz || nz ELSE '' END,
                CASE WHEN g %% 10 < 7 THEN s || '.' || n || g || '@' ||
                     (ARRAY['qq.com','163.com','126.com','gmail.com','outlook.com','sina.com'])[1 + g %% 6] END,
-               CASE WHEN g %% 5 < 4 THEN '1' ||
-                    (ARRAY['38','39','36','50','51','58','86','87','88','77'])[1 + g %% 10] || lpad(g::text, 8, '0') END,
+               CASE WHEN g %% 5 < 4 THEN '1' || (ARRAY['38','39','36','50','51','58','86','87','88','77'])[1 + g %% 10]
+                                        || lpad(g::text, 8, '0') END,
                CASE WHEN g %% 3 = 0 THEN 'https://cdn.example.com/avatars/' || g || '.png' ELSE '' END,
                (ARRAY['male','female','other','',''])[1 + g %% 5],
                CASE WHEN g %% 3 = 1 THEN date '1960-01-01' + (g * 13) %% 16000 END,
