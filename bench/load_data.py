@@ -9,9 +9,11 @@ Load the benchmark data set into the bench database (run by bench/run.py).
   many real users; and 95,000 with varied usernames, nicknames, e-mail
   addresses and phones, a mix of statuses and user types, a few staff
   (INSERT ... SELECT generate_series);
-- 10,000,000 raw analytics events over 90 days of received_at (predefined and
-  custom names, 200,000 installs, event ids unique per install, properties),
-  inserted by PostgreSQL in chunks of 1,000,000;
+- with --admin-scale only: 10,000,000 raw analytics events over 90 days of
+  received_at (predefined and custom names, 200,000 installs, event ids unique
+  per install, properties), inserted by PostgreSQL in chunks of 1,000,000
+  (about 15 minutes on 2 cores; the API benchmark never reads them, so
+  `make bench` does not load them);
 - 2,000 batch status-change records over the same 90 days;
 - 1,000,000 installs online in the presence store (Redis sorted set, pipelined
   ZADD), refreshed on every run since "online" means "seen in the last 180 s";
@@ -26,7 +28,7 @@ at production size"); the API benchmark does not read them.
 Slow parts are skipped when already loaded; --reload drops and loads them again.
 """
 import argparse
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 import os
 from pathlib import Path
 import sys
@@ -355,7 +357,8 @@ def load_snapshots():
             [start, now],
         )
     (DATA / "history_range.txt").write_text(
-        f"startTime={now - timedelta(days=HISTORY_DAYS):%Y-%m-%dT%H:%M:%SZ}&endTime={now:%Y-%m-%dT%H:%M:%SZ}\n")
+        f"startTime={(now - timedelta(days=HISTORY_DAYS)).astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}"
+        f"&endTime={now.astimezone(UTC):%Y-%m-%dT%H:%M:%SZ}\n")
 
 
 @step("90 days x 100,000 daily actives and their counts")
@@ -418,6 +421,9 @@ def vacuum():
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--reload", action="store_true", help="drop the loaded rows and load them again")
+    parser.add_argument("--admin-scale", action="store_true",
+                        help="also load the 10,000,000 analytics events the admin is measured with "
+                             "(bench/admin_timing.py)")
     args = parser.parse_args()
     if not settings.DATABASE_URL or not settings.REDIS_URL:
         raise SystemExit("load_data: the benchmark runs on PostgreSQL and Redis (DATABASE_URL, REDIS_URL)")
@@ -428,7 +434,8 @@ def main():
     load_batches()
     load_snapshots()
     load_daily_actives(args.reload)
-    load_events(args.reload)
+    if args.admin_scale:
+        load_events(args.reload)
     vacuum()
     load_presence()  # last: "online" is measured from now
 
