@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: install install-dev run test serve migrate schema bench clean docker-env
+.PHONY: install install-dev run test serve migrate schema bench admin-timing clean docker-env
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,11 @@ docker-env:
 ## make bench: the benchmark (PostgreSQL, Redis, gunicorn, wrk) -> bench/results/latest.md
 bench: install-dev
 	$(BIN)/python bench/run.py
+
+## make admin-timing: time every admin page against DATABASE_URL, e.g. the bench data (docs/performance.md,
+## "The admin at production size"); ARGS="--only procurement" passes options
+admin-timing: install
+	$(BIN)/python bench/admin_timing.py $(ARGS)
 
 schema: install
 	$(BIN)/python manage.py spectacular --file schema.yaml
