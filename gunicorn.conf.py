@@ -2,9 +2,12 @@
 import multiprocessing
 import os
 
+from gunicorn import glogging as _gunicorn_glogging
 from gunicorn.http import message as _gunicorn_http_message
 
-bind = os.environ.get("GUNICORN_BIND", "0.0.0.0:8000")
+# GUNICORN_BIND wins; otherwise all interfaces on PORT: 8000 by default (`make serve`), 3000 in
+# the image (Dockerfile), the port seed 000's probes, health check and upstream address.
+bind = os.environ.get("GUNICORN_BIND") or f"0.0.0.0:{os.environ.get('PORT', '8000')}"
 # gthread: a request's Python holds the GIL, its PostgreSQL and Redis round trips do not.
 # A worker per core, and two threads each so that one thread's round trips overlap the
 # other's Python; more threads only queue on the GIL: measured on 2 cores, 4 threads gave
@@ -41,19 +44,24 @@ max_requests_jitter = 1000
 accesslog = None  # the service writes its own structured line per request
 errorlog = "-"
 # gunicorn's own lines (starting, booting workers, timeouts, a worker's crash with its traceback)
-# are JSON objects on stderr like the service's (core.logging.JsonFormatter, which imports no
-# Django). No level here: --log-level / loglevel keeps deciding gunicorn.error's level.
-logconfig_dict = {
-    "version": 1,
-    "disable_existing_loggers": False,
-    "formatters": {"json": {"()": "core.logging.JsonFormatter"}},
-    "handlers": {"stderr_json": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}},
-    "root": {"level": "INFO", "handlers": ["stderr_json"]},
-    "loggers": {
-        "gunicorn.error": {"handlers": ["stderr_json"], "propagate": False},
-        "gunicorn.access": {"handlers": ["stderr_json"], "propagate": False},
-    },
-}
+# are JSON objects on stderr like the service's: its logger with core.logging.JsonFormatter (which
+# imports no Django) on its handlers. Not logconfig_dict: any logging config turns gunicorn's
+# access log on, a second line per request beside the service's own http.request.
+
+
+class JsonLogger(_gunicorn_glogging.Logger):
+    """gunicorn's logger, its handlers formatting with core.logging.JsonFormatter."""
+
+    def setup(self, cfg):
+        super().setup(cfg)
+        from core.logging import JsonFormatter
+
+        for log in (self.error_log, self.access_log):
+            for handler in log.handlers:
+                handler.setFormatter(JsonFormatter())
+
+
+logger_class = JsonLogger
 preload_app = False  # the DB pool must not be opened before the fork
 
 

@@ -9,11 +9,13 @@ console handler used to print as a bare traceback before the same traceback as J
 import json
 from pathlib import Path
 import socket
+import subprocess
+import sys
 import time
 
 import pytest
 
-from tests.support.live import http, running_service
+from tests.support.live import ROOT, free_port, http, running_service, stop_process, wait_until_listening
 from tests.support.production import production_secrets
 from tests.support.runserver import development_env, running_runserver
 
@@ -112,3 +114,25 @@ def test_gunicorn_writes_only_json_lines_its_own_included(tmp_path, debug):
     # gunicorn's own line (running_service starts it at --log-level warning), JSON like the rest
     events = [e["event"] for e in entries if e["logger"] == "gunicorn.error"]
     assert events == ["Invalid request from ip=127.0.0.1: Invalid HTTP request line: 'NOT HTTP AT ALL'"]
+    assert not [e for e in entries if e["logger"] == "gunicorn.access"]  # its access log stays off
+
+
+def test_gunicorn_at_info_writes_its_start_and_stop_as_json_and_no_access_lines(tmp_path):
+    """gunicorn -c gunicorn.conf.py as `make serve` and the image run it, at its default level."""
+    port = free_port()
+    env = development_env(tmp_path / "never-migrated.sqlite3", GUNICORN_BIND=f"127.0.0.1:{port}", GUNICORN_WORKERS="1")
+    log_path = tmp_path / "gunicorn.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen([sys.executable, "-m", "gunicorn", "config.wsgi", "-c", "gunicorn.conf.py"],
+                                   cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_until_listening(process, port, lambda: log_path.read_text(errors="replace"))
+            assert http("GET", f"http://127.0.0.1:{port}/api/v1/health")[0] == 200
+        finally:
+            stop_process(process, timeout=10)
+    entries = json_lines(log_path.read_text(errors="replace"))
+    events = [e["event"] for e in entries if e["logger"] == "gunicorn.error"]
+    assert events[0].startswith("Starting gunicorn ") and "Shutting down: Master" in events
+    assert any(event.startswith("Booting worker with pid") for event in events)
+    assert [e["path"] for e in entries if e["event"] == "http.request"] == ["/api/v1/health"]
+    assert not [e for e in entries if e["logger"] == "gunicorn.access"]
