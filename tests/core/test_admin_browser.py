@@ -41,17 +41,16 @@ HTTP_REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 # --- In a Django process on the service's database (ProductionService.call) -----------------------
 
-def seed(*, admin_password: str, user_password: str) -> dict:
-    """The superuser, two users with phone numbers, and a COMPLETED intent, all made through the services."""
+def seed(*, admin_password: str) -> dict:
+    """The superuser, two users with phone numbers, and a COMPLETED intent (through the status machine)."""
     from django.urls import reverse
 
     from accounts.models import User
-    from accounts.services import user_register
     from procurement import services
 
     admin = User.objects.create_superuser(ADMIN_USERNAME, admin_password)
-    users = [user_register(username=u["username"], password=user_password, phone=u["phone"]).user
-             for u in (PHONE_OWNER, OTHER_USER)]
+    # No password: they never log in, and each hash costs production's PBKDF2 rounds.
+    users = [User.objects.create_user(u["username"], None, phone=u["phone"]) for u in (PHONE_OWNER, OTHER_USER)]
     app, _ = services.partner_app_create(name="Seeded app", actor="test")
     intent = services.intent_create(app=app, user_id="buyer-1", platform="JD", product_url="https://item.jd.com/1.html",
                                     title="Seeded intent", price="9.90")
@@ -142,7 +141,7 @@ def flows(tmp_path_factory) -> Flows:
     with production_service(directory, env={"ENABLE_SWAGGER": "true"}, database_url=settings.DATABASE_URL or None,
                             redis_url=settings.REDIS_URL or None) as service:
         admin_password = secrets.token_urlsafe(16)
-        seeded = service.call(f"{__name__}:seed", admin_password=admin_password, user_password=secrets.token_urlsafe(16))
+        seeded = service.call(f"{__name__}:seed", admin_password=admin_password)
         config = {
             "base": service.base, "screenshots": str(screenshots), "steps": STEPS,
             "admin": {"username": ADMIN_USERNAME, "password": admin_password},
@@ -161,9 +160,22 @@ def flows(tmp_path_factory) -> Flows:
 
 
 # --- The steps ------------------------------------------------------------------------------------
+# One test runs them all (below): the browser session is made once, and xdist would share a
+# module's tests out between workers, each making its own.
 
-def test_the_operator_logs_into_the_admin(flows):
-    step = flows.step("login")
+CHECKS = {}
+
+
+def check_of(name: str):
+    """Register the decorated function as the checks of step `name`."""
+    def register(function):
+        CHECKS[name] = function
+        return function
+    return register
+
+
+@check_of("login")
+def the_operator_logs_into_the_admin(step: Step, flows: Flows) -> None:
     step.assert_ran()
     assert step.facts["loginStatus"] == 200, step.where
     assert (step.facts["status"], step.facts["path"]) == (200, "/admin/"), step.where
@@ -172,8 +184,8 @@ def test_the_operator_logs_into_the_admin(flows):
     step.assert_clean()
 
 
-def test_a_new_partner_apps_secret_is_shown_once_and_kept_nowhere_in_clear(flows):
-    step = flows.step("partnerAppSecret")
+@check_of("partnerAppSecret")
+def a_new_partner_apps_secret_is_shown_once_and_kept_nowhere_in_clear(step: Step, flows: Flows) -> None:
     step.assert_ran()
     facts = step.facts
     reveal_path = facts["revealPath"]
@@ -200,8 +212,8 @@ def test_a_new_partner_apps_secret_is_shown_once_and_kept_nowhere_in_clear(flows
     step.assert_clean(expected_failures={(reveal_path, 410)})
 
 
-def test_an_illegal_status_move_is_a_form_error_and_changes_nothing(flows):
-    step = flows.step("illegalStatusMove")
+@check_of("illegalStatusMove")
+def an_illegal_status_move_is_a_form_error_and_changes_nothing(step: Step, flows: Flows) -> None:
     step.assert_ran()
     facts = step.facts
     change_url = flows.seeded["intentChangeUrl"]
@@ -217,8 +229,8 @@ def test_an_illegal_status_move_is_a_form_error_and_changes_nothing(flows):
     step.assert_clean()
 
 
-def test_a_username_that_is_another_users_phone_number_is_refused(flows):
-    step = flows.step("phoneNumberUsername")
+@check_of("phoneNumberUsername")
+def a_username_that_is_another_users_phone_number_is_refused(step: Step, flows: Flows) -> None:
     step.assert_ran()
     facts = step.facts
     assert facts["openStatus"] == 200, step.where
@@ -229,12 +241,13 @@ def test_a_username_that_is_another_users_phone_number_is_refused(flows):
     assert facts["usernameErrors"] and set(facts["usernameErrors"]) <= REFUSED_USERNAME, step.where
     assert facts["successes"] == [], step.where
     assert PHONE_OWNER["phone"] not in flows.state["usernames"], step.where
-    assert flows.state["usernames"] == sorted([ADMIN_USERNAME, PHONE_OWNER["username"], OTHER_USER["username"]])
+    assert flows.state["usernames"] == sorted([ADMIN_USERNAME, PHONE_OWNER["username"], OTHER_USER["username"]]), \
+        step.where
     step.assert_clean()
 
 
-def test_deactivating_two_users_shows_the_message_and_the_batch_record(flows):
-    step = flows.step("deactivateTwoUsers")
+@check_of("deactivateTwoUsers")
+def deactivating_two_users_shows_the_message_and_the_batch_record(step: Step, flows: Flows) -> None:
     step.assert_ran()
     facts = step.facts
     assert facts["actionStatus"] == 200 and facts["path"] == "/admin/accounts/user/", step.where
@@ -257,8 +270,8 @@ def test_deactivating_two_users_shows_the_message_and_the_batch_record(flows):
     step.assert_clean()
 
 
-def test_swagger_ui_runs_try_it_out_on_health(flows):
-    step = flows.step("swaggerTryItOut")
+@check_of("swaggerTryItOut")
+def swagger_ui_runs_try_it_out_on_health(step: Step, flows: Flows) -> None:
     step.assert_ran()
     facts = step.facts
     assert facts["openStatus"] == 200, step.where
@@ -271,6 +284,16 @@ def test_swagger_ui_runs_try_it_out_on_health(flows):
     step.assert_clean()
 
 
-def test_nothing_happened_between_the_steps(flows):
-    between = flows.report["_between"]
-    assert between == {"requests": [], "consoleErrors": []}
+def test_the_operators_flows_in_one_browser_session(flows):
+    """Each step's checks, all of them run: the failures of every step that failed, together."""
+    failures = []
+    for name in STEPS:
+        step = flows.step(name)
+        try:
+            CHECKS[name](step, flows)
+        except AssertionError as error:
+            failures.append(f"{CHECKS[name].__name__}: {error}")
+        except Exception as error:  # a fact missing or of another shape than expected
+            failures.append(f"{CHECKS[name].__name__}: {step.where}: {type(error).__name__}: {error}")
+    assert not failures, "\n\n".join(failures)
+    assert flows.report["_between"] == {"requests": [], "consoleErrors": []}

@@ -45,7 +45,6 @@ async function askForIcon(page) {
     return link ? link.href : new URL("/favicon.ico?asked-as-a-browser-would", document.baseURI).href;
   });
   await page.evaluate((url) => fetch(url, { credentials: "same-origin" }).then((r) => r.status, () => null), href);
-  await page.waitForLoadState("networkidle", { timeout: TIMEOUT });
 }
 
 const STEPS = {
@@ -159,14 +158,16 @@ const STEPS = {
     for (const name of config.steps) {
       current = { facts: {}, requests: [], consoleErrors: [], error: null };
       report[name] = current;
+      const started = Date.now();
       try {
         await STEPS[name](page, current.facts, context);
-        // Late requests and errors of this step's last page (scripts, images) belong to it.
-        await page.waitForLoadState("networkidle", { timeout: TIMEOUT });
         await askForIcon(page);
+        // Late requests and errors of this step's last page (scripts, images, the icon) belong to it.
+        await page.waitForLoadState("networkidle", { timeout: TIMEOUT });
       } catch (error) {
         current.error = String(error && error.stack || error).split("\n").slice(0, 6).join("\n");
       }
+      current.ms = Date.now() - started;
       number += 1;
       current.screenshot = path.join(config.screenshots, `${String(number).padStart(2, "0")}-${name}.png`);
       await page.screenshot({ path: current.screenshot, fullPage: true }).catch((error) => {
