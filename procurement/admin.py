@@ -167,8 +167,9 @@ class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
     """
 
     form = IntentAdminForm
-    list_display = ["id", "app_name", "user_id", "platform", "status", "short_title", "price", "quantity",
-                    "created_at"]
+    # Lean enough for a 1,366-px screen (with the template's wrapping rules): quantity and remark are on
+    # the change page.
+    list_display = ["id", "app_name", "user_id", "platform", "status", "short_title", "price", "created_at"]
     list_filter = ["status", "platform", "app", ("created_at", admin.DateFieldListFilter)]
     # id and user_id exactly (Django's "=" prefix is iexact, UPPER(col) = UPPER(term), which no
     # B-tree on the column serves), title contains (a trigram index on PostgreSQL); a whole
@@ -218,7 +219,7 @@ class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
 
 
 # Long titles wrap rows and push the list wider than a 1,366-px screen.
-TITLE_COLUMN_CHARS = 20
+TITLE_COLUMN_CHARS = 16
 
 
 def _delete_intent(intent: Intent) -> None:
