@@ -449,3 +449,22 @@ def test_the_add_and_password_pages_speak_chinese(client, operator):
     assert "6到128个字符" in add
     password = client.get(reverse("admin:auth_user_password_change", args=[victim.pk])).content.decode()
     assert "禁用后,该用户当前的密码将丢失" in password and "If disabled" not in password
+
+
+def test_the_search_finds_substrings_and_short_terms_from_the_start(client, operator):
+    make_user("wangwei", nickname="小伟", phone="13812345678")
+    make_user("liwei", nickname="大伟", email="wei@example.com")
+
+    def found(term):
+        page = client.get(reverse("admin:accounts_user_changelist"), {"q": term})
+        assert page.status_code == 200
+        return sorted(u.username for u in page.context["cl"].result_list)
+
+    assert found("wei") == ["liwei", "wangwei"]  # anywhere in username or email
+    assert found("2345") == ["wangwei"]  # inside the phone
+    assert found("伟") == []  # one character: from the start only
+    assert found("小") == ["wangwei"]
+    assert found("ei") == []  # two characters: from the start only, not inside "wangwei"
+    assert found("li") == ["liwei"]
+    assert found("wang 小伟") == ["wangwei"]  # every term must match
+    assert found('"Example.COM"') == ["liwei"]
