@@ -4,24 +4,20 @@ Input and output shapes of the accounts API (seed 002, contract §6).
 Input serializers only parse and validate; every write happens in services.
 The user JSON is snake_case and never carries the password or staff flags.
 """
-import datetime
-
-from django.core.validators import URLValidator
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from accounts.constants import BATCH_MAX_USERS
 from accounts.errors import Msg, all_errors
 from accounts.models import User
 from accounts.services import (
-    PASSWORD_MAX, USERNAME_MAX, UserFieldError, email_normalize, password_problem, phone_normalize, username_problem,
+    PASSWORD_MAX, USERNAME_MAX, UserFieldError, avatar_problem, birthday_problem, email_normalize, password_problem,
+    phone_normalize, username_problem,
 )
 from core.serializer_fields import QueryIntegerField, StrictCharField, StrictEmailField, StrictIntegerField
 from core.timeutil import isoformat_z
 
-# The username, password, email and phone rules live in accounts.services (one rule set
-# for the API and Django admin); these fields call them.
-_avatar_url = URLValidator(schemes=["http", "https"])
+# The username, password, email, phone, avatar and birthday rules live in accounts.services
+# (one rule set for the API and Django admin); these fields call them.
 
 
 class UtcDateTimeField(serializers.DateTimeField):
@@ -130,20 +126,18 @@ class ProfileUpdateInput(serializers.Serializer):
         return value or ""
 
     def validate_avatar(self, value):
-        if not value:
-            return ""
-        try:
-            _avatar_url(value)
-        except DjangoValidationError:
-            raise serializers.ValidationError(Msg.AVATAR_INVALID)
-        return value
+        problem = avatar_problem(value or "")
+        if problem:
+            raise serializers.ValidationError(problem)
+        return value or ""
 
     def validate_gender(self, value):
         return value or ""
 
     def validate_birthday(self, value):
-        if value is not None and not (datetime.date(1900, 1, 1) <= value <= datetime.date.today()):
-            raise serializers.ValidationError(Msg.BIRTHDAY_INVALID)
+        problem = birthday_problem(value)
+        if problem:
+            raise serializers.ValidationError(problem)
         return value
 
     def validate_phone(self, value):

@@ -7,12 +7,13 @@ status) and 002's message; the accounts style renders it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+import datetime
 import logging
 import re
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_email
+from django.core.validators import URLValidator, validate_email
 from django.db import DatabaseError, IntegrityError, InterfaceError, OperationalError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -73,6 +74,28 @@ def password_problem(value: str) -> Msg | None:
     return None
 
 
+_avatar_url = URLValidator(schemes=["http", "https"])
+BIRTHDAY_MIN = datetime.date(1900, 1, 1)
+
+
+def avatar_problem(value: str) -> Msg | None:
+    """Why `value` cannot be an avatar URL (an http or https URL, or empty), or None."""
+    if not value:
+        return None
+    try:
+        _avatar_url(value)
+    except ValidationError:
+        return Msg.AVATAR_INVALID
+    return None
+
+
+def birthday_problem(value: datetime.date | None) -> Msg | None:
+    """Why `value` cannot be a birthday (before 1900 or in the future), or None."""
+    if value is not None and not (BIRTHDAY_MIN <= value <= datetime.date.today()):
+        return Msg.BIRTHDAY_INVALID
+    return None
+
+
 def email_normalize(value: str | None) -> str | None:
     """An email as stored: stripped and lower-cased (login by email ignores case); None when empty."""
     return (value.strip().lower() or None) if value else None
@@ -89,8 +112,12 @@ def phone_normalize(value: str | None) -> str | None:
 
 
 def _checked_identity(changes: dict) -> dict:
-    """`changes` with username, email and phone checked and normalised (those present)."""
+    """`changes` with username, email, phone, avatar and birthday checked and normalised (those present)."""
     changes = dict(changes)
+    for field, problem_of in (("avatar_url", avatar_problem), ("birthday", birthday_problem)):
+        problem = problem_of(changes[field]) if field in changes else None
+        if problem:
+            raise _bad_request(problem, field)
     if "username" in changes:
         problem = username_problem(changes["username"] or "")
         if problem:

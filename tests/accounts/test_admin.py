@@ -468,3 +468,16 @@ def test_the_search_finds_substrings_and_short_terms_from_the_start(client, oper
     assert found("li") == ["liwei"]
     assert found("wang 小伟") == ["wangwei"]  # every term must match
     assert found('"Example.COM"') == ["liwei"]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), [
+    ("avatar_url", "ftp://cdn.example.com/a.png", "头像URL格式不正确"),
+    ("birthday", "1899-12-31", "生日格式不正确,应为 YYYY-MM-DD"),
+])
+def test_the_change_form_applies_the_profile_rules_of_the_api(client, operator, field, value, message):
+    other = make_user("other")
+    response = _change(client, other, **{field: value})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors == {field: [message]}
+    other.refresh_from_db()
+    assert (other.avatar_url, other.birthday) == ("", None)
