@@ -111,7 +111,7 @@ def phone_normalize(value: str | None) -> str | None:
     return value
 
 
-def _checked_identity(changes: dict) -> dict:
+def _checked_values(changes: dict) -> dict:
     """`changes` with username, email, phone, avatar and birthday checked and normalised (those present)."""
     changes = dict(changes)
     for field, problem_of in (("avatar_url", avatar_problem), ("birthday", birthday_problem)):
@@ -177,7 +177,7 @@ def user_create(*, username: str, password: str, nickname: str | None = None, em
     creation path of registration and Django admin's add form; `actor` only names
     who is logged.
     """
-    checked = _checked_identity({"username": username, "email": email, "phone": phone})
+    checked = _checked_values({"username": username, "email": email, "phone": phone})
     problem = password_problem(password)
     if problem:
         raise _bad_request(problem, "password")
@@ -376,7 +376,7 @@ def user_update_profile(*, user_id: int, changes: dict) -> User:
     400 when the email or phone belongs to someone else; 500 "更新用户信息失败"
     when the write itself fails for another reason than the database being down.
     """
-    return _write(user_id=user_id, changes=_checked_identity(changes), taken_messages=_PROFILE_TAKEN,
+    return _write(user_id=user_id, changes=_checked_values(changes), taken_messages=_PROFILE_TAKEN,
                   log_event="accounts.profile_update_failed")
 
 
@@ -415,7 +415,7 @@ def user_update(*, user_id: int, changes: dict, actor: User | None = None, opera
     if set(changes) & set(USER_PRIVILEGE_FIELDS) and not user_can_change_privileged_accounts(
             actor=actor, operator=operator):
         raise ServiceError(NOT_ALLOWED, code=403, status=403)
-    changes = _checked_identity(changes)
+    changes = _checked_values(changes)
     if "user_type" in changes and changes["user_type"] not in User.UserType.values:
         raise _bad_request(Msg.USER_TYPE_INVALID, "user_type")
     user = _write(user_id=user_id, changes=changes, taken_messages=_UPDATE_TAKEN,
