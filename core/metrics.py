@@ -107,13 +107,22 @@ READING_GAUGES = {
 }
 
 
+READING_ERRORS = "procure_metrics_reading_errors"
+
+_DEFINED = (HTTP_REQUESTS, HTTP_REQUEST_DURATION, HTTP_REQUESTS_IN_FLIGHT, RATELIMIT_REFUSALS, PARTNER_AUTH_FAILURES,
+            PRESENCE_HEARTBEATS, ANALYTICS_EVENTS, DEPENDENCY_ERRORS, HEALTH_CHECK_UP)
+_SAMPLE_SUFFIXES = {"counter": ("_total",), "histogram": ("_bucket", "_count", "_sum"), "gauge": ("",)}
+
+
 def metric_names() -> set[str]:
     """Every family name /metrics may carry (counters without their `_total`), for docs and tests."""
-    names = {collector._name for collector in (
-        HTTP_REQUESTS, HTTP_REQUEST_DURATION, HTTP_REQUESTS_IN_FLIGHT, RATELIMIT_REFUSALS, PARTNER_AUTH_FAILURES,
-        PRESENCE_HEARTBEATS, ANALYTICS_EVENTS, DEPENDENCY_ERRORS, HEALTH_CHECK_UP,
-    )}
-    return names | set(READING_GAUGES) | {"procure_metrics_reading_errors"}
+    return {metric._name for metric in _DEFINED} | set(READING_GAUGES) | {READING_ERRORS}
+
+
+def sample_names() -> set[str]:
+    """Every sample name /metrics may carry (`procure_http_requests_total`, `..._bucket`): what queries name."""
+    names = {metric._name + suffix for metric in _DEFINED for suffix in _SAMPLE_SUFFIXES[metric._type]}
+    return names | set(READING_GAUGES) | {READING_ERRORS}
 
 
 # --- recording (called on the hot paths) ------------------------------------------------------------
@@ -182,7 +191,7 @@ class ReadingsCollector:
 
     def collect(self):
         values: dict[str, float] = {}
-        errors = GaugeMetricFamily("procure_metrics_reading_errors",
+        errors = GaugeMetricFamily(READING_ERRORS,
                                    "Scrape-time readings that failed in this scrape.", labels=["reading"])
         for path in settings.METRICS_READINGS:
             try:

@@ -8,11 +8,16 @@ scrape after.
 """
 from datetime import timedelta
 import json
+from pathlib import Path
+import re
+import shutil
+import subprocess
 
 from django.contrib.auth import get_user_model
 from prometheus_client.parser import text_string_to_metric_families
 import pytest
 import redis
+import yaml
 
 from accounts.tokens import token_issue
 from core import metrics
@@ -343,3 +348,85 @@ def test_other_methods_are_405_for_an_allowed_client(api):
 def test_a_scrape_by_pod_ip_is_answered_whatever_the_host(api, settings):
     settings.ALLOWED_HOSTS = ["api.example.com"]
     assert api.get("/metrics", HTTP_HOST="10.1.2.3:8000").status_code == 200
+
+
+# --- the shipped alert rules and dashboard ---------------------------------------------------------
+
+DEPLOY = Path(__file__).resolve().parents[2] / "deploy"
+# Series Prometheus makes itself (not exported by the service) that the rules may name.
+PROMETHEUS_OWN = {"up"}
+_PROMQL_WORDS = {
+    "sum", "min", "max", "avg", "count", "by", "without", "rate", "irate", "increase", "absent", "histogram_quantile",
+    "le", "bool", "and", "or", "unless", "on", "ignoring", "group_left", "group_right", "offset",
+}
+
+
+def series_named(expr: str) -> set[str]:
+    """The metric names a PromQL expression reads: identifiers outside braces, strings and ranges."""
+    stripped = re.sub(r'"(?:[^"\\]|\\.)*"', '""', expr)  # label values
+    stripped = re.sub(r"\{[^}]*\}", "", stripped)  # label matchers
+    stripped = re.sub(r"\[[^\]]*\]", "", stripped)  # ranges
+    stripped = re.sub(r"\$\w+", "", stripped)  # Grafana variables ($__rate_interval, $instance)
+    stripped = re.sub(r"\b(by|without|on|ignoring)\s*\([^()]*\)", "", stripped)  # by (a, b): label names
+    names = set(re.findall(r"\b[a-zA-Z_:][a-zA-Z0-9_:]*\b", stripped)) - _PROMQL_WORDS
+    return {name for name in names if not re.fullmatch(r"\d.*", name)}
+
+
+def test_series_named_reads_the_names_out_of_promql():
+    assert series_named('sum by (route, le) (rate(procure_http_requests_total{status=~"5.."}[5m])) / '
+                        'sum(rate(procure_http_requests_total[$__rate_interval])) > 0.02') == {"procure_http_requests_total"}
+    assert series_named("absent(procure_presence_snapshot_age_seconds)") == {"procure_presence_snapshot_age_seconds"}
+
+
+def test_every_alert_rule_reads_only_exported_metrics():
+    document = yaml.safe_load((DEPLOY / "prometheus" / "alerts.yml").read_text())
+    rules = [rule for group in document["groups"] for rule in group["rules"]]
+    names = {rule["alert"] for rule in rules}
+    # The failures that matter each have their rule.
+    assert {"ProcureHealthFailing", "ProcurePresenceSnapshotsStalled", "ProcureHigh5xxRate",
+            "ProcureAnalyticsEventsFailing"} <= names
+    exported = metrics.sample_names()
+    for rule in rules:
+        read = series_named(rule["expr"])
+        assert read, rule["alert"]
+        assert read <= exported | PROMETHEUS_OWN, (rule["alert"], read - exported)
+        assert rule["labels"]["severity"] in {"critical", "warning"}
+        assert rule["annotations"]["summary"] and rule["annotations"]["description"]
+
+
+def test_every_dashboard_panel_queries_exported_metrics():
+    dashboard = json.loads((DEPLOY / "grafana" / "dashboard.json").read_text())
+    exported = metrics.sample_names()
+    queried = set()
+    for panel in dashboard["panels"]:
+        assert panel["targets"], panel["title"]
+        for target in panel["targets"]:
+            read = series_named(target["expr"])
+            assert read and read <= exported, (panel["title"], read - exported)
+            queried |= read
+    # Every family is on the dashboard somewhere.
+    families = {re.sub(r"_(total|bucket|count|sum)$", "", name) for name in queried}
+    assert families == metrics.metric_names()
+
+
+PROMTOOL = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(PROMTOOL is None, reason="promtool not installed (Debian: apt-get install prometheus)")
+
+
+@needs_promtool
+def test_promtool_accepts_the_rules_and_their_unit_tests():
+    rules = DEPLOY / "prometheus"
+    checked = subprocess.run([PROMTOOL, "check", "rules", "alerts.yml"], cwd=rules, capture_output=True, text=True)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    tested = subprocess.run([PROMTOOL, "test", "rules", "alerts_test.yml"], cwd=rules, capture_output=True, text=True)
+    assert tested.returncode == 0, tested.stdout + tested.stderr
+
+
+@needs_promtool
+def test_promtool_finds_nothing_to_lint_in_a_scrape(api, partner):
+    _app, signed = partner
+    signed.get("/api/v1/intents", secret="wrong")
+    api.get("/api/v1/health")
+    text = scrape(api).text
+    linted = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True, text=True)
+    assert linted.returncode == 0, linted.stdout + linted.stderr
