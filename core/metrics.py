@@ -155,11 +155,19 @@ def request_observed(request, status: int, seconds: float) -> None:
     if route == ROUTE:
         return  # scrapes are not API traffic
     method = request.method if request.method in _METHODS else "other"
-    HTTP_REQUESTS.labels(route, method, str(status)).inc()
-    HTTP_REQUEST_DURATION.labels(route, method).observe(seconds)
+    key = (route, method, status)
+    children = _request_children.get(key)
+    if children is None:
+        # labels() takes the metric's lock and builds its key each time: the pair is kept instead
+        # (routes, methods and statuses are few, so this stays small).
+        children = _request_children[key] = (HTTP_REQUESTS.labels(route, method, str(status)),
+                                              HTTP_REQUEST_DURATION.labels(route, method))
+    children[0].inc()
+    children[1].observe(seconds)
 
 
 _METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+_request_children: dict[tuple[str, str, int], tuple] = {}
 
 
 def refused(policy: str) -> None:
