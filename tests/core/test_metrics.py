@@ -430,3 +430,23 @@ def test_promtool_finds_nothing_to_lint_in_a_scrape(api, partner):
     text = scrape(api).text
     linted = subprocess.run([PROMTOOL, "check", "metrics"], input=text, capture_output=True, text=True)
     assert linted.returncode == 0, linted.stdout + linted.stderr
+
+
+# --- settings ---------------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("env, message", [
+    ({"METRICS_ALLOWED_IPS": "10.0.0.0/8,not-an-ip"},
+     "METRICS_ALLOWED_IPS: 'not-an-ip' is not an IP address or network."),
+    ({"METRICS_TOKEN": "short"}, "METRICS_TOKEN must be at least 24 characters; generate one with "
+     "`openssl rand -hex 32` (or `make docker-env` for docker compose)."),
+])
+def test_bad_metrics_settings_stop_the_start_with_a_clear_message(env, message):
+    from tests.core.test_settings import _refusal, run_check
+
+    assert _refusal(run_check(env)) == f"django.core.exceptions.ImproperlyConfigured: {message}"
+
+
+def test_the_defaults_admit_loopback_only_and_no_token(settings):
+    assert settings.METRICS_ALLOWED_IPS == ["127.0.0.1", "::1"]
+    assert settings.METRICS_TOKEN == ""
+    assert "/metrics" in settings.PROBE_PATHS
