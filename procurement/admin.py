@@ -20,6 +20,7 @@ from django.http import HttpResponseRedirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
+from django.utils.functional import cached_property
 from django.utils.text import Truncator
 
 from core import secretbox
@@ -156,6 +157,20 @@ def _reveal_url(model_admin, reveal_id: str) -> str:
     return reverse("admin:procurement_partnerapp_secret", args=[reveal_id], current_app=model_admin.admin_site.name)
 
 
+class IntentPaginator(EstimatedCountPaginator):
+    """
+    Page links stop at MAX_PAGES: a page is an OFFSET scan, and the last of a million
+    rows' 20,000 pages reads the whole index (1.6 s measured). Deeper rows are reached
+    by filtering, searching or sorting the other way (oldest first).
+    """
+
+    MAX_PAGES = 200
+
+    @cached_property
+    def num_pages(self):
+        return min(super().num_pages, self.MAX_PAGES)
+
+
 @admin.register(Intent)
 class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
     """
@@ -181,7 +196,7 @@ class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
     sortable_by = ["id", "created_at"]
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
-    paginator = EstimatedCountPaginator
+    paginator = IntentPaginator
     list_per_page = 50
     add_fields = ["app", "user_id", "platform", "product_url", "title", "price", "quantity", "remark", "status"]
     change_fields = ["id", "app", "user_id", "platform", "product_url", "product_url_digest", "title", "price",

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from core.admin import EstimatedCountPaginator
+from procurement.admin import IntentAdmin, IntentPaginator
 from procurement.models import Intent
 from tests.procurement.conftest import SEED_INTENT
 
@@ -156,3 +157,13 @@ def test_the_created_at_filter_answers_days_not_a_hierarchy(staff, intents):
     today = staff.get(LIST_URL, {"created_at__gte": "2000-01-01 00:00:00+08:00"}).content.decode()
     assert all(intent_id in today for intent_id in intents)
     assert Intent.objects.count() == 3
+
+
+def test_page_links_stop_before_the_deep_offsets(staff, intents, monkeypatch):
+    monkeypatch.setattr(IntentAdmin, "list_per_page", 1)
+    monkeypatch.setattr(IntentPaginator, "MAX_PAGES", 2)
+    page = staff.get(LIST_URL).content.decode()
+    assert 'href="?p=2"' in page and 'href="?p=3"' not in page
+    assert staff.get(LIST_URL, {"p": 2}).status_code == 200
+    too_deep = staff.get(LIST_URL, {"p": 3})
+    assert (too_deep.status_code, too_deep["Location"]) == (302, LIST_URL + "?e=1")
