@@ -65,17 +65,35 @@ class EstimatedCountPaginator(Paginator):
         return queryset.count()
 
 
+class BoundedPagesPaginator(EstimatedCountPaginator):
+    """
+    An estimated count whose page links stop at MAX_PAGES: a page is read with OFFSET,
+    which walks every row before it, so the last of 200,000 pages of an event log
+    takes seconds (and the last pages of the daily actives, half a minute). The count
+    shown stays the estimate; rows further back are reached through the filters and
+    the search, and a hand-written ?p= past the bound answers ?e=1, as any page
+    past the end does.
+    """
+
+    MAX_PAGES = 200
+
+    @cached_property
+    def num_pages(self):
+        return min(super().num_pages, self.MAX_PAGES)
+
+
 class LargeTableAdminMixin:
     """
     For change lists over millions of rows (event logs, daily actives, measurements):
-    the page count is estimated (EstimatedCountPaginator), the "N total" second COUNT
-    is skipped, and the filters' "显示计数" facets, one COUNT over the table for every
-    choice of every filter, are not offered. Declare `sortable_by` and
+    the page count is estimated and the page links stop where OFFSET stays cheap
+    (BoundedPagesPaginator), the "N total" second COUNT is skipped, and the filters'
+    "显示计数" facets, one COUNT over the table for every choice of every filter, are
+    not offered. Declare `sortable_by` and
     `search_fields` so that an index serves each of them (exact lookups, not `=`,
     which is a case-insensitive match no B-tree on the column serves).
     """
 
-    paginator = EstimatedCountPaginator
+    paginator = BoundedPagesPaginator
     show_full_result_count = False
     show_facets = admin.ShowFacets.NEVER
 

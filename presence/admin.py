@@ -28,4 +28,4 @@ class PresenceSnapshotAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.Mode
     list_filter = (SnapshotDayFilter, "minute")
     ordering = ("-minute",)
     sortable_by = ("minute",)  # the unique index; any other column would sort the whole history
-    list_per_page = 120
+    list_per_page = 60  # an hour of minutes

@@ -11,7 +11,9 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
+from analytics.admin import EventAdmin
 from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
+from core.admin import BoundedPagesPaginator
 from tests.analytics.helpers import event, local_midnight, post_batch
 from tests.support.admin_pages import (
     assert_no_table_scans, get_with_queries, page_text, result_rows, sortable_columns,
@@ -168,6 +170,44 @@ def test_the_received_day_filter_cuts_days_in_the_service_time_zone(staff_client
     assert [row["event_id"] for row in rows] == ["e-2"]
     # A malformed day is answered as Django answers any malformed filter value: the list again, with ?e=1.
     response = staff_client.get("/admin/analytics/event/", {"received_day": "not-a-day"})
+    assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+@pytest.fixture
+def longer_log(shanghai):
+    """
+    An event every 5 hours over 6 days, ids in receive order but for a pair swapped
+    within seconds (two batches inserted in the other order than they arrived): the receive times.
+    """
+    start = datetime(2026, 11, 20, 16, 0, tzinfo=UTC)  # midnight Nov 21 in Shanghai
+    times = [start + timedelta(hours=5 * n) for n in range(29)]
+    times[10], times[11] = times[11] - timedelta(seconds=3), times[10]
+    for n, received in enumerate(times):
+        Event.objects.create(event_name="user_login", install_id="install-0100", event_id=f"e-{n:02d}",
+                             client_ts=received, received_at=received, day=timezone.localdate(received))
+    return times
+
+
+def test_the_received_day_filter_finds_each_day_of_a_longer_log(staff_client, longer_log):
+    times = longer_log
+    for day in (date(2026, 11, 20), date(2026, 11, 21), date(2026, 11, 23), date(2026, 11, 26), date(2026, 11, 27)):
+        expected = sorted((f"e-{n:02d}" for n, received in enumerate(times) if timezone.localdate(received) == day),
+                          reverse=True)
+        rows = result_rows(staff_client.get("/admin/analytics/event/", {"received_day": day.isoformat()}))
+        assert [row["event_id"] for row in rows] == expected, day
+    # The swapped pair lies on Nov 23 (50 and 55 hours after the first): oldest id first when asked.
+    rows = result_rows(staff_client.get("/admin/analytics/event/", {"received_day": "2026-11-23", "o": "0"}))
+    assert [row["event_id"] for row in rows] == ["e-10", "e-11", "e-12", "e-13", "e-14"]
+
+
+def test_page_links_stop_before_offsets_get_expensive(staff_client, longer_log, monkeypatch):
+    monkeypatch.setattr(EventAdmin, "list_per_page", 10)
+    monkeypatch.setattr(BoundedPagesPaginator, "MAX_PAGES", 2)  # 29 events: 3 pages of 10 without the bound
+    response = staff_client.get("/admin/analytics/event/", {"p": "2"})
+    assert [row["event_id"] for row in result_rows(response)] == [f"e-{n:02d}" for n in range(18, 8, -1)]
+    assert response.context["cl"].paginator.num_pages == 2
+    assert "?p=3" not in response.content.decode()
+    response = staff_client.get("/admin/analytics/event/", {"p": "3"})
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
 
 
