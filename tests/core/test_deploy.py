@@ -17,6 +17,7 @@ import yaml
 from config.secret_policy import production_secret_errors
 from tests.support.live import ROOT, free_port, http, stop_process, wait_until_listening
 from tests.support.production import production_secrets
+from tests.support.runserver import LIVE_TIMEOUT
 
 K8S = ROOT / "deploy" / "k8s"
 BIN = Path(sys.executable).parent
@@ -226,8 +227,9 @@ def test_the_images_command_shape_serves_on_port_and_answers_the_seeds_curl(tmp_
                                cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         wait_until_listening(process, port, lambda: process.stdout.read().decode(errors="replace"))
-        done = subprocess.run(["curl", "-f", "-sS", f"http://localhost:{port}/api/v1/health"], capture_output=True, text=True)
-        status, _, _ = http("GET", f"http://127.0.0.1:{port}/api/v1/health")
+        done = subprocess.run(["curl", "-f", "-sS", "-m", str(LIVE_TIMEOUT), f"http://localhost:{port}/api/v1/health"],
+                              capture_output=True, text=True)
+        status, _, _ = http("GET", f"http://127.0.0.1:{port}/api/v1/health", timeout=LIVE_TIMEOUT)
     finally:
         stop_process(process, timeout=10)
     assert done.returncode == 0, done.stderr

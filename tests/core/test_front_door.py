@@ -14,7 +14,7 @@ import pytest
 from core.views import FAVICON_MAX_AGE
 from tests.support.live import ROOT, http, running_service
 from tests.support.production import production_secrets
-from tests.support.runserver import development_env, running_runserver
+from tests.support.runserver import LIVE_TIMEOUT, development_env, running_runserver
 
 ICON = (ROOT / "core" / "static" / "core" / "favicon.ico").read_bytes()
 ICON_LINK = re.compile(r'<link rel="icon" href="([^"]+)" type="image/x-icon">')
@@ -106,20 +106,20 @@ def test_the_admin_login_page_has_the_icon_and_the_names(client):
 
 def assert_front_door_and_icons(base: str, *, docs_linked: bool) -> str:
     """The front door, /favicon.ico and the icon the admin's login page links: returns that link."""
-    status, headers, body = http("GET", f"{base}/")
+    status, headers, body = http("GET", f"{base}/", timeout=LIVE_TIMEOUT)
     assert status == 200 and headers["Content-Type"] == "text/html; charset=utf-8"
     assert ("/api/docs/" in links(body.decode())) is docs_linked
-    status, headers, body = http("GET", f"{base}/favicon.ico")
+    status, headers, body = http("GET", f"{base}/favicon.ico", timeout=LIVE_TIMEOUT)
     assert (status, headers["Content-Type"], body) == (200, "image/x-icon", ICON)
     assert headers["Cache-Control"] == f"public, max-age={FAVICON_MAX_AGE}"
-    status, _, page = http("GET", f"{base}/admin/login/")
+    status, _, page = http("GET", f"{base}/admin/login/", timeout=LIVE_TIMEOUT)
     assert status == 200
     link = ICON_LINK.search(page.decode()).group(1)
-    status, headers, body = http("GET", f"{base}{link}")
+    status, headers, body = http("GET", f"{base}{link}", timeout=LIVE_TIMEOUT)
     assert (status, body) == (200, ICON)
     # the static file's type is the server's: runserver says the IANA name, WhiteNoise the common one
     assert headers["Content-Type"] in {"image/vnd.microsoft.icon", "image/x-icon"}
-    status, _, body = http("GET", f"{base}/no-such-page")
+    status, _, body = http("GET", f"{base}/no-such-page", timeout=LIVE_TIMEOUT)
     assert (status, json.loads(body)["code"]) == (404, 40401)
     return link
 
@@ -149,6 +149,6 @@ def test_in_production_whitenoise_serves_the_hashed_icon_and_the_front_door_hide
            "SQLITE_PATH": str(tmp_path / "db.sqlite3"), "PRESENCE_SNAPSHOTS_AUTOSTART": "false"}
     with running_service(env) as base:
         link = assert_front_door_and_icons(base, docs_linked=False)  # ENABLE_SWAGGER is off by default
-        _, headers, _ = http("GET", f"{base}{link}")
+        _, headers, _ = http("GET", f"{base}{link}", timeout=LIVE_TIMEOUT)
     assert re.fullmatch(r"/static/core/favicon\.[0-9a-f]{12}\.ico", link)
     assert "immutable" in headers["Cache-Control"]  # WhiteNoise's far-future answer for hashed names

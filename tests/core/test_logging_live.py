@@ -17,7 +17,7 @@ import pytest
 
 from tests.support.live import ROOT, free_port, http, running_service, stop_process, wait_until_listening
 from tests.support.production import production_secrets
-from tests.support.runserver import development_env, running_runserver
+from tests.support.runserver import LIVE_TIMEOUT, development_env, running_runserver
 
 # A well-formed session key: Django looks it up (and fails on the missing table).
 SESSION_COOKIE = "sessionid=" + "a1b2c3d4" * 4
@@ -39,7 +39,7 @@ def json_lines(text: str) -> list[dict]:
 
 def raw_request(port: int, data: bytes) -> bytes:
     """Send bytes that are not HTTP and read whatever the server answers."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+    with socket.create_connection(("127.0.0.1", port), timeout=LIVE_TIMEOUT) as sock:
         sock.sendall(data)
         chunks = []
         while chunk := sock.recv(65536):
@@ -49,9 +49,9 @@ def raw_request(port: int, data: bytes) -> bytes:
 
 def exercise(base: str, port: int) -> None:
     """The requests every process is put through: health, an unknown path, a 500, a broken request line."""
-    assert http("GET", f"{base}/api/v1/health")[0] == 200
-    assert http("GET", f"{base}/no-such-page")[0] == 404
-    status, _, _ = http("GET", f"{base}/admin/", headers={"Cookie": SESSION_COOKIE})
+    assert http("GET", f"{base}/api/v1/health", timeout=LIVE_TIMEOUT)[0] == 200
+    assert http("GET", f"{base}/no-such-page", timeout=LIVE_TIMEOUT)[0] == 404
+    status, _, _ = http("GET", f"{base}/admin/", headers={"Cookie": SESSION_COOKIE}, timeout=LIVE_TIMEOUT)
     assert status == 500
     assert b"400" in raw_request(port, b"NOT HTTP AT ALL\r\n\r\n")  # runserver answers it as HTTP/0.9
 
@@ -127,7 +127,7 @@ def test_gunicorn_at_info_writes_its_start_and_stop_as_json_and_no_access_lines(
                                    cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT)
         try:
             wait_until_listening(process, port, lambda: log_path.read_text(errors="replace"))
-            assert http("GET", f"http://127.0.0.1:{port}/api/v1/health")[0] == 200
+            assert http("GET", f"http://127.0.0.1:{port}/api/v1/health", timeout=LIVE_TIMEOUT)[0] == 200
         finally:
             stop_process(process, timeout=10)
     entries = json_lines(log_path.read_text(errors="replace"))

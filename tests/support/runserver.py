@@ -10,6 +10,10 @@ import sys
 
 from tests.support.live import ROOT, free_port, wait_until_listening
 
+# Seconds a live test waits for one answer: a fresh process's first request imports and warms
+# the whole service, which takes more than the usual 10 s on a machine busy with other runs.
+LIVE_TIMEOUT = 30
+
 
 @dataclass
 class Runserver:
