@@ -106,7 +106,8 @@ def seed_probes() -> dict[str, dict]:
 
 
 def seed_compose_healthcheck() -> dict:
-    match = re.search(r'healthcheck: test: (\[.*?\]) interval: (\S+) timeout: (\S+) retries: (\d+) start_period: (\S+)', seed_000())
+    match = re.search(r"healthcheck: test: (\[.*?\]) interval: (\S+) timeout: (\S+) retries: (\d+) "
+                      r"start_period: (\S+)", seed_000())
     assert match, "seed 000 no longer shows its compose health check as expected"
     test, interval, timeout, retries, start = match.groups()
     return {"test": yaml.safe_load(test), "interval": interval, "timeout": timeout, "retries": int(retries),
@@ -118,7 +119,8 @@ def test_the_probes_are_seed_000s():
     for name, expected in seed_probes().items():
         probe = api[name]
         assert probe["httpGet"] == {"path": expected["path"], "port": expected["port"]}
-        assert (probe["initialDelaySeconds"], probe["periodSeconds"]) == (expected["initialDelaySeconds"], expected["periodSeconds"])
+        timings = ("initialDelaySeconds", "periodSeconds")
+        assert [probe[key] for key in timings] == [expected[key] for key in timings]
         # the compose check's timeout, above the probe's own bound for a slow dependency
         assert probe["timeoutSeconds"] == int(seed_compose_healthcheck()["timeout"].rstrip("s")) == 3
     assert seed_probes()["livenessProbe"]["path"] == "/api/v1/health"
