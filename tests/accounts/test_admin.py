@@ -481,3 +481,10 @@ def test_the_change_form_applies_the_profile_rules_of_the_api(client, operator, 
     assert response.context["adminform"].form.errors == {field: [message]}
     other.refresh_from_db()
     assert (other.avatar_url, other.birthday) == ("", None)
+
+
+def test_the_row_checkboxes_are_djangos_markup(client, operator):
+    victim = make_user("v<1>")
+    page = client.get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert (f'<input type="checkbox" name="_selected_action" value="{victim.pk}" class="action-select" '
+            'aria-label="选择此对象执行操作 - v&lt;1&gt;">') in page
