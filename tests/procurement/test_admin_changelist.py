@@ -167,3 +167,18 @@ def test_page_links_stop_before_the_deep_offsets(staff, intents, monkeypatch):
     assert staff.get(LIST_URL, {"p": 2}).status_code == 200
     too_deep = staff.get(LIST_URL, {"p": 3})
     assert (too_deep.status_code, too_deep["Location"]) == (302, LIST_URL + "?e=1")
+
+
+DEFAULT_ORDER = '"procurement_intent"."created_at" DESC, "procurement_intent"."id" DESC'
+
+
+@pytest.mark.parametrize("order, expected", [
+    ("6", DEFAULT_ORDER), ("-6", DEFAULT_ORDER), ("5", DEFAULT_ORDER), ("3", DEFAULT_ORDER),
+    # the sortable column kept, the other one dropped
+    ("4.1", '"procurement_intent"."id" ASC, "procurement_intent"."created_at" DESC'),
+])
+def test_a_hand_made_sort_on_another_column_is_ignored(staff, intents, order, expected):
+    with CaptureQueriesContext(connection) as captured:
+        assert staff.get(LIST_URL, {"o": order}).status_code == 200
+    [listing] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "procurement_intent"."id"')]
+    assert listing.split("ORDER BY", 1)[1].split("LIMIT")[0].strip() == expected
