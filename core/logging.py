@@ -60,8 +60,10 @@ _uncaught = logging.getLogger("core.uncaught")
 
 
 def _log_uncaught_exception(exc_type, exc, tb) -> None:
-    """sys.excepthook: an exception nobody caught, as one JSON line (Ctrl-C keeps Python's own)."""
-    if issubclass(exc_type, KeyboardInterrupt):
+    """sys.excepthook: an exception nobody caught, as one JSON line. Ctrl-C, and an interactive
+    session (`manage.py shell`, whose console reports each error through this hook), keep
+    Python's own traceback for the person typing."""
+    if issubclass(exc_type, KeyboardInterrupt) or hasattr(sys, "ps1"):
         sys.__excepthook__(exc_type, exc, tb)
         return
     _uncaught.critical("process.uncaught_exception", exc_info=(exc_type, exc, tb))

@@ -103,3 +103,11 @@ def test_an_exception_uncaught_in_the_main_thread_is_one_json_line():
     [entry] = stderr_entries(done)
     assert entry["event"] == "process.uncaught_exception"
     assert entry["exc_info"].endswith("LookupError: nothing here")
+
+
+def test_an_interactive_session_keeps_pythons_own_traceback():
+    # what code.interact (manage.py shell) sets; its console reports errors through sys.excepthook
+    done = run_configured("import sys\nsys.ps1 = '>>> '\nraise LookupError('typed by a person')")
+    assert done.returncode == 1
+    assert done.stderr.startswith("Traceback (most recent call last)")
+    assert done.stderr.rstrip().endswith("LookupError: typed by a person")
