@@ -8,6 +8,8 @@ import re
 import pytest
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone, translation
 from django.utils.formats import date_format
 
@@ -209,6 +211,18 @@ def test_page_links_stop_before_offsets_get_expensive(staff_client, longer_log, 
     assert "?p=3" not in response.content.decode()
     response = staff_client.get("/admin/analytics/event/", {"p": "3"})
     assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+def test_a_deep_page_reads_its_ids_first_then_its_rows_in_the_list_order(staff_client, longer_log, monkeypatch):
+    monkeypatch.setattr(EventAdmin, "list_per_page", 10)
+    monkeypatch.setattr(BoundedPagesPaginator, "DEFERRED_FROM", 10)  # from page 2 on
+    for params, expected in [({"p": "2"}, range(18, 8, -1)), ({"p": "2", "o": "0"}, range(10, 20)),
+                             ({"p": "3", "o": "0"}, range(20, 29))]:
+        with CaptureQueriesContext(connection) as queries:
+            rows = result_rows(staff_client.get("/admin/analytics/event/", params))
+        assert [row["event_id"] for row in rows] == [f"e-{n:02d}" for n in expected]
+        page_reads = [query["sql"] for query in queries.captured_queries if "OFFSET" in query["sql"]]
+        assert len(page_reads) == 1 and page_reads[0].startswith('SELECT "analytics_event"."id" AS "pk" FROM')
 
 
 def test_events_sort_by_id_only_whatever_the_url_asks(staff_client, logged):
