@@ -138,10 +138,11 @@ def flows(tmp_path_factory) -> Flows:
     directory = tmp_path_factory.mktemp("admin_browser")
     screenshots = directory / "screenshots"
     screenshots.mkdir()
+    admin_password = secrets.token_urlsafe(16)
     with production_service(directory, env={"ENABLE_SWAGGER": "true"}, database_url=settings.DATABASE_URL or None,
-                            redis_url=settings.REDIS_URL or None) as service:
-        admin_password = secrets.token_urlsafe(16)
-        seeded = service.call(f"{__name__}:seed", admin_password=admin_password)
+                            redis_url=settings.REDIS_URL or None,
+                            prepare=(f"{__name__}:seed", {"admin_password": admin_password})) as service:
+        seeded = service.prepared
         config = {
             "base": service.base, "screenshots": str(screenshots), "steps": STEPS,
             "admin": {"username": ADMIN_USERNAME, "password": admin_password},
@@ -222,8 +223,8 @@ def an_illegal_status_move_is_a_form_error_and_changes_nothing(step: Step, flows
     # The form comes back (200, same page, no redirect) with the refusal on it, and nothing saved.
     assert (facts["saveStatus"], facts["path"]) == (200, change_url), step.where
     assert facts["errornote"], step.where
-    # The service's refusal (the API's 40902 reason), naming both statuses.
-    assert [e for e in facts["errors"] if "COMPLETED" in e and "SUBMITTED" in e], step.where
+    # The service's refusal (the API's 40902 reason) on the status field, naming both statuses.
+    assert [e for e in facts["statusErrors"] if "COMPLETED" in e and "SUBMITTED" in e], step.where
     assert facts["successes"] == [], step.where
     assert flows.state["intentStatus"] == "COMPLETED", step.where
     step.assert_clean()

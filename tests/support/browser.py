@@ -6,13 +6,14 @@ Debian's Chromium is driven by playwright-core, installed from npm at test time 
 git-ignored .cache/node; a test skips with the reason only when Chromium, Node.js or npm is
 missing. The service is gunicorn with DEBUG off serving the collected static files through
 WhiteNoise, as the image does. Each page script records every request a page makes and every
-console error (tests/support/page_recorder.cjs) and refuses, after recording it, any request
-to another host; the helpers here check those records.
+console error (tests/support/page_recorder.cjs), whose Chromium sends any request to another
+host to a dead local proxy, where it fails unsent; the helpers here check those records.
 """
-import atexit
 from contextlib import contextmanager
 from dataclasses import dataclass
 import functools
+import hashlib
+import importlib.metadata
 import json
 import os
 from pathlib import Path
@@ -20,6 +21,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 from urllib.parse import urlsplit
 import uuid
 
@@ -66,53 +68,93 @@ class ProductionService:
     base: str
     log: Path
     env: dict[str, str]
+    prepared: object = None  # what production_service's `prepare` returned
 
     def call(self, function: str, **kwargs):
         """
         `function` ("package.module:name") called with `kwargs` in a Django process on the
-        service's own database and settings: its JSON-serialisable return value. For a test's
-        data before the browser runs and the database's state after it.
+        service's own database and settings: its JSON-serialisable return value. For the
+        database's state after a browser run.
         """
-        module, name = function.split(":")
-        script = ("import json, sys, django; django.setup(); import importlib; "
-                  f"f = getattr(importlib.import_module({module!r}), {name!r}); "
-                  "print(json.dumps(f(**json.loads(sys.argv[1]))))")
-        done = subprocess.run([sys.executable, "-c", script, json.dumps(kwargs)], cwd=ROOT, env=self.env,
-                              capture_output=True, text=True, timeout=60)
-        assert done.returncode == 0, done.stderr[-3000:]
-        return json.loads(done.stdout.strip().splitlines()[-1])
+        return _django_call(self.env, function, kwargs)
 
     def log_errors(self, last: int = 3) -> list[str]:
         """The last log lines that speak of an error, for assertion messages."""
         return [line[-1500:] for line in self.log.read_text(errors="replace").splitlines() if "rror" in line][-last:]
 
 
+def _django_call(env: dict[str, str], function: str | None, kwargs: dict, *, migrate: bool = False):
+    """`function(**kwargs)` in a new Django process with `env`, after `migrate` if asked: its JSON result."""
+    lines = ["import importlib, json, sys, django", "django.setup()"]
+    if migrate:
+        lines.append("from django.core.management import call_command; call_command('migrate', verbosity=0)")
+    if function:
+        module, name = function.split(":")
+        lines.append(f"result = getattr(importlib.import_module({module!r}), {name!r})(**json.loads(sys.argv[1]))")
+    else:
+        lines.append("result = None")
+    lines.append("print(json.dumps(result))")
+    done = subprocess.run([sys.executable, "-c", "\n".join(lines), json.dumps(kwargs)], cwd=ROOT, env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+# Collected static files, kept between runs under a key of their sources (git-ignored).
+STATIC_CACHE = ROOT / ".cache" / "static"
+# A stale collection is removed once this old: a test elsewhere in the checkout may still serve it.
+STATIC_CACHE_KEEP_SECONDS = 3600
+
+
 @functools.cache
 def collected_static() -> Path:
     """
     The static files as the image collects them (hashed, compressed, with a manifest: the
-    Dockerfile's collectstatic, which needs no secret), once per test process: every browser
-    test's service serves the same files. Removed when the process exits.
+    Dockerfile's collectstatic in development mode, which needs no secret), for every browser
+    test's service. Collecting and compressing takes seconds, so the result is kept in
+    .cache/static under a key of every source file's path, size and modification time and the
+    versions of the packages that shape the output; a change to any of them collects anew.
     """
-    root = Path(tempfile.mkdtemp(prefix="browser-static-"))
-    atexit.register(shutil.rmtree, root, ignore_errors=True)
+    from django.contrib.staticfiles import finders
+
+    digest = hashlib.sha256()
+    for package in ("django", "whitenoise", "drf-spectacular-sidecar"):
+        digest.update(f"{package}={importlib.metadata.version(package)}\n".encode())
+    sources = sorted((path, storage.path(path)) for finder in finders.get_finders() for path, storage in finder.list([]))
+    for path, full_path in sources:
+        stat = os.stat(full_path)
+        digest.update(f"{path}\0{stat.st_size}\0{stat.st_mtime_ns}\n".encode())
+    root = STATIC_CACHE / digest.hexdigest()[:20]
+    if (root / "staticfiles.json").exists():
+        return root
+    STATIC_CACHE.mkdir(parents=True, exist_ok=True)
+    building = Path(tempfile.mkdtemp(prefix="collecting-", dir=STATIC_CACHE))
     env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
     env.update(DJANGO_SETTINGS_MODULE="config.settings", DJANGO_ENV="development", STATIC_MANIFEST="true",
-               STATIC_ROOT=str(root))
+               STATIC_ROOT=str(building))
     subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True,
                    capture_output=True)
+    try:
+        building.rename(root)  # whole or not at all: another process may be collecting the same
+    except OSError:
+        shutil.rmtree(building, ignore_errors=True)
+    for stale in STATIC_CACHE.iterdir():
+        if stale != root and time.time() - stale.stat().st_mtime > STATIC_CACHE_KEEP_SECONDS:
+            shutil.rmtree(stale, ignore_errors=True)
     return root
 
 
 @contextmanager
 def production_service(directory: Path, *, env: dict[str, str] | None = None, database_url: str | None = None,
-                       redis_url: str | None = None):
+                       redis_url: str | None = None, prepare: tuple[str, dict] | None = None):
     """
     gunicorn with DJANGO_ENV=production (DEBUG off, fresh secrets), serving the static files
     collected as the image does, on a migrated database of its own: an SQLite file in
     `directory`, or (with `database_url`) a scratch PostgreSQL database beside that URL's,
     dropped afterwards. With `redis_url`, the cache and limiter keys are under a prefix of
-    their own. Yields a ProductionService.
+    their own. `prepare` ("package.module:name", kwargs) is called on the migrated database, in
+    the migrating process (one Django start less), before the service starts: a test's data.
+    Yields a ProductionService, `prepared` holding what `prepare` returned.
     """
     with _scratch_database(database_url) as scratch_url:
         overrides = {**production_secrets(), "DJANGO_ENV": "production", "LOG_LEVEL": "WARNING",
@@ -127,11 +169,11 @@ def production_service(directory: Path, *, env: dict[str, str] | None = None, da
         process_env = {k: v for k, v in os.environ.items() if k not in {"DATABASE_URL", "REDIS_URL"}}
         process_env.update({k: v for k, v in overrides.items() if v is not None},
                            DJANGO_SETTINGS_MODULE="config.settings")
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=process_env,
-                       check=True, capture_output=True)
+        function, kwargs = prepare or (None, {})
+        prepared = _django_call(process_env, function, kwargs, migrate=True)
         log = directory / "service.log"
         with running_service(overrides, log_path=log) as base:
-            yield ProductionService(base=base, log=log, env=process_env)
+            yield ProductionService(base=base, log=log, env=process_env, prepared=prepared)
 
 
 @contextmanager

@@ -92,6 +92,7 @@ const STEPS = {
     const saved = await submit(page, "input[name=_save]");
     facts.saveStatus = saved.status();
     Object.assign(facts, await adminFeedback(page));
+    facts.statusErrors = await texts(page, ".field-status .errorlist li");
   },
 
   async phoneNumberUsername(page, facts) {
@@ -153,7 +154,7 @@ const STEPS = {
     page.setDefaultTimeout(TIMEOUT);
     page.setDefaultNavigationTimeout(TIMEOUT);
     const spare = { requests: [], consoleErrors: [] };  // between steps (none expected)
-    await record(page, base, () => current || spare);
+    record(page, () => current || spare);
     let number = 0;
     for (const name of config.steps) {
       current = { facts: {}, requests: [], consoleErrors: [], error: null };

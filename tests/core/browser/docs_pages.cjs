@@ -14,7 +14,7 @@ const READY = { "/api/docs/": ".swagger-ui .opblock", "/api/redoc/": "[role=menu
       const page = await browser.newPage();
       const entry = { requests: [], consoleErrors: [], rendered: false };
       report[path] = entry;
-      await record(page, base, () => entry);
+      record(page, () => entry);
       await page.goto(base + path, { waitUntil: "networkidle", timeout: 20000 });
       try {
         await page.waitForSelector(READY[path], { timeout: 15000, state: "attached" });
