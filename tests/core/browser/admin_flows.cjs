@@ -37,8 +37,8 @@ async function adminFeedback(page) {
 
 // The icon a headed browser asks for on every page (the one the page links, else /favicon.ico),
 // which headless Chromium skips: asked here from the page, so that a missing one is a failed
-// request and a console error like any other. (Playwright neither routes nor reports requests
-// whose URL ends in /favicon.ico: the query string makes this one an ordinary request.)
+// request and a console error like any other. (Playwright reports no request whose URL ends in
+// /favicon.ico: the query string makes this one an ordinary, recorded request.)
 async function askForIcon(page) {
   const href = await page.evaluate(() => {
     const link = document.querySelector("link[rel~=icon]");
