@@ -15,6 +15,7 @@ and in the structured log (`partner_app.*` events with `actor` and `app_id`).
 import secrets as random_secrets
 
 from django.contrib import admin, messages
+from django.contrib.admin import helpers
 from django.contrib.admin.views.main import ChangeList
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponseRedirect
@@ -22,7 +23,10 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from django.utils.cache import add_never_cache_headers
 from django.utils.functional import cached_property
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.text import Truncator
+from django.utils.translation import gettext
 
 from core import secretbox
 from core.admin import EstimatedCountPaginator, ServiceModelAdminMixin
@@ -67,6 +71,14 @@ class PartnerAppAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
         # The form's service call wrote the app (partner_app_create / partner_app_update).
         if not change:
             request._partner_secret_reveal = _stash_secrets(request, [(obj, form.issued_secret, "created")])
+
+    def get_deleted_objects(self, objs, request):
+        # Django's confirmation page would list every intent that protects the app (100,000 of them
+        # took 79 s): one EXISTS per app names the apps that cannot go.
+        protecting = [app for app in objs if Intent.objects.filter(app=app).exists()]
+        if protecting:
+            return [], {}, set(), [f"{app}:该应用还有采购意向,不能删除。" for app in protecting]
+        return super().get_deleted_objects(objs, request)
 
     def delete_model(self, request, obj):
         services.partner_app_delete(app=obj, actor=actor_of(request))
@@ -215,7 +227,15 @@ class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
     change_fields = ["id", "app", "user_id", "platform", "product_url", "product_url_digest", "title", "price",
                      "quantity", "remark", "status", "created_at", "updated_at"]
 
-    @admin.display(description="应用", ordering=None)
+    @admin.display(description=mark_safe('<input type="checkbox" id="action-toggle">'))
+    def action_checkbox(self, obj):
+        # Django's own renders a CheckboxInput through the template engine for every row, a fifth of
+        # this list's time; the same markup, built directly.
+        label = format_html(gettext("Select this object for an action - {}"), obj)
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           helpers.ACTION_CHECKBOX_NAME, obj.pk, label)
+
+    @admin.display(description="应用")
     def app_name(self, obj):
         return obj.app.name
 
@@ -241,6 +261,13 @@ class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
             return queryset.filter(product_url_digest=url_digest(term)), False
         return super().get_search_results(request, queryset, search_term)
 
+    def get_deleted_objects(self, objs, request):
+        # The confirmation page lists every object: beyond MAX_BULK_DELETE (a "select all" of a
+        # million rows) it would never render. Refused as Django refuses protected objects.
+        if not isinstance(objs, list) and objs[:MAX_BULK_DELETE + 1].count() > MAX_BULK_DELETE:
+            return [], {}, set(), [f"一次最多删除 {MAX_BULK_DELETE:,} 个采购意向:请先用过滤或搜索缩小范围。"]
+        return super().get_deleted_objects(objs, request)
+
     def delete_model(self, request, obj):
         _delete_intent(obj)
 
@@ -249,6 +276,8 @@ class IntentAdmin(ServiceModelAdminMixin, admin.ModelAdmin):
             _delete_intent(intent)
 
 
+# The most intents one delete confirmation lists and deletes.
+MAX_BULK_DELETE = 1000
 # Long titles wrap rows and push the list wider than a 1,366-px screen.
 TITLE_COLUMN_CHARS = 16
 

@@ -278,6 +278,10 @@ def test_deleting_an_app_without_intents_goes_through_the_service(staff, other_a
 
 def test_an_app_with_intents_cannot_be_deleted(staff, partner_app, signed):
     assert signed.post("/api/v1/intents", SEED_INTENT).status_code == 201
-    page = staff.post(f"/admin/procurement/partnerapp/{partner_app.pk}/delete/", {"post": "yes"})
-    assert page.status_code == 200  # Django's page naming the protected intents
+    for page in (staff.get(f"/admin/procurement/partnerapp/{partner_app.pk}/delete/"),
+                 staff.post(f"/admin/procurement/partnerapp/{partner_app.pk}/delete/", {"post": "yes"}),
+                 staff.post("/admin/procurement/partnerapp/", {"action": "delete_selected", "post": "yes",
+                                                                "_selected_action": [partner_app.pk]})):
+        assert page.status_code == 200
+        assert "Acme (dev_app_local):该应用还有采购意向,不能删除。".encode() in page.content
     assert PartnerApp.objects.filter(pk=partner_app.pk).exists()

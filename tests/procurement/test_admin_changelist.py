@@ -6,10 +6,12 @@ facet counts, and searches each served by an index.
 import re
 
 import pytest
+from django.contrib import admin
 from django.contrib.admin.utils import quote
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import translation
 
 from core.admin import EstimatedCountPaginator
 from procurement.admin import IntentAdmin, IntentPaginator
@@ -182,3 +184,10 @@ def test_a_hand_made_sort_on_another_column_is_ignored(staff, intents, order, ex
         assert staff.get(LIST_URL, {"o": order}).status_code == 200
     [listing] = [q["sql"] for q in captured.captured_queries if q["sql"].startswith('SELECT "procurement_intent"."id"')]
     assert listing.split("ORDER BY", 1)[1].split("LIMIT")[0].strip() == expected
+
+
+def test_the_row_checkbox_is_djangos_markup(intents):
+    intent = Intent.objects.get(pk=intents[0])
+    model_admin = admin.site._registry[Intent]
+    with translation.override("zh-hans"):
+        assert model_admin.action_checkbox(intent) == admin.ModelAdmin.action_checkbox(model_admin, intent)

@@ -10,6 +10,7 @@ from django.contrib.admin.models import ADDITION, CHANGE, DELETION, LogEntry
 from django.contrib.admin.utils import quote
 from django.urls import reverse
 
+from procurement import admin as procurement_admin
 from procurement.models import Intent, IntentStatus
 from tests.procurement.conftest import SEED_INTENT
 
@@ -264,3 +265,16 @@ def test_an_intent_title_shows_its_creation_in_the_service_clock(staff, signed):
     page = staff.get(change_url(intent_id)).content.decode()
     assert f"{intent_id} (2026-12-02 02:51:39 +0800)" in page  # the title...
     assert "2026-12-02 02:51:39 +0800" in page.split("</h2>", 1)[-1]  # ...agrees with the creation field
+
+
+def test_a_bulk_delete_past_the_limit_is_refused(staff, signed, monkeypatch):
+    monkeypatch.setattr(procurement_admin, "MAX_BULK_DELETE", 2)
+    ids = [api_intent(signed, userId=f"user_{n}")["id"] for n in range(3)]
+    before = snapshot()
+    response = staff.post(LIST_URL, {"action": "delete_selected", "_selected_action": ids, "post": "yes"})
+    assert response.status_code == 200
+    assert "一次最多删除 2 个采购意向:请先用过滤或搜索缩小范围。".encode() in response.content
+    assert snapshot() == before
+    assert staff.post(LIST_URL, {"action": "delete_selected", "_selected_action": ids[:2],
+                                 "post": "yes"}).status_code == 302
+    assert list(Intent.objects.values_list("pk", flat=True)) == [ids[2]]
