@@ -1,6 +1,10 @@
 """
 Django admin for partner apps and intents.
 
+Every write is a service call (procurement.services, through the forms of
+procurement.forms): the admin meets the API's rules and shows a refusal as a form
+error. docs/operations.md, "Partner apps and intents", lists what calls what.
+
 Secrets are never listed or editable. Creating an app or rotating its secret
 shows the new secret once, on a page of its own (`secret_reveal_view`): never in
 a Django message, whose default storage is a cookie the browser keeps and sends
