@@ -48,11 +48,9 @@ logger = logging.getLogger("core.metrics")
 # dashboard or alert here reads, doubling what every scrape carries.
 disable_created_metrics()
 
-PREFIX = "procure_"
-
-# 1 ms to 30 s (gunicorn's request timeout): the fast paths (a heartbeat ~2 ms, a signed read
-# ~5 ms) fall in the low buckets, a large batch or history in the middle, a stalled dependency
-# at the top.
+# 1 ms to 30 s (gunicorn's request timeout): the fast paths (heartbeats, signed reads: a few ms)
+# fall in the low buckets, large batches and histories in the middle, a stalled dependency at
+# the top. Every name carries the `procure_` prefix.
 LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
 # The route label when no URL pattern decided the answer: a middleware refused the request
@@ -241,7 +239,7 @@ def scrape_allowed(request) -> bool:
 @csrf_exempt
 def metrics_view(request):
     """GET /metrics: the Prometheus text format (0.0.4), for allowed scrapers only."""
-    from core.exceptions import error_response
+    from core.exceptions import error_response  # here: core.exceptions itself counts in these metrics
 
     if not scrape_allowed(request):
         logger.warning("metrics.refused", extra={"client_ip": client_ip(request)})

@@ -19,10 +19,12 @@ import pytest
 from tests.support.live import closed_port, http, log_events, migrated_sqlite_with_user, running_service
 
 HEALTH_ROUTE = "api/v1/health"
+# A busy machine can take seconds to boot a worker (Django's imports) before its first answer.
+PATIENCE = 60
 
 
 def scrape(base: str) -> dict[tuple[str, frozenset], float]:
-    status, headers, raw = http("GET", f"{base}/metrics")
+    status, headers, raw = http("GET", f"{base}/metrics", timeout=PATIENCE)
     assert status == 200, raw
     assert headers["Content-Type"] == "text/plain; version=0.0.4; charset=utf-8"
     return {(sample.name, frozenset(sample.labels.items())): sample.value
@@ -88,7 +90,7 @@ def test_two_workers_counts_are_summed_and_a_dead_workers_counts_are_kept(live_s
         while len(pids_of(log_path, sent)) < 2 or len(sent) < 10:
             sent.add(health(base, f"metrics-live-{len(sent)}"))
             assert len(sent) < 400, pids_of(log_path, sent)
-        by_pid = until(lambda: every_line(log_path, sent), 10, "every request's log line")
+        by_pid = until(lambda: every_line(log_path, sent), PATIENCE, "every request's log line")
         assert len(by_pid) == 2, by_pid
 
         # Each scrape, whichever worker answers it, reports every worker's requests.
@@ -105,7 +107,7 @@ def test_two_workers_counts_are_summed_and_a_dead_workers_counts_are_kept(live_s
         for kind in ("counter", "histogram", "gauge_livesum", "gauge_livemostrecent"):
             assert (metrics_dir / f"{kind}_{gone}.db").exists(), kind
         os.kill(gone, signal.SIGTERM)
-        until(lambda: not (metrics_dir / f"gauge_livesum_{gone}.db").exists(), 20, "the dead worker's gauges dropped")
+        until(lambda: not (metrics_dir / f"gauge_livesum_{gone}.db").exists(), PATIENCE, "the dead worker's gauges dropped")
         assert not (metrics_dir / f"gauge_livemostrecent_{gone}.db").exists()
         # Its counters and histograms stay, to be summed with the others.
         assert (metrics_dir / f"counter_{gone}.db").exists() and (metrics_dir / f"histogram_{gone}.db").exists()
@@ -120,12 +122,13 @@ def test_two_workers_counts_are_summed_and_a_dead_workers_counts_are_kept(live_s
         # The surviving and the replacement worker count on top.
         more = {health(base, f"metrics-live-more-{n}") for n in range(10)}
         assert health_requests(scrape(base)) == len(sent) + len(more)
-        answered = until(lambda: every_line(log_path, more), 10, "every request's log line")
+        answered = until(lambda: every_line(log_path, more), PATIENCE, "every request's log line")
         assert gone not in answered
 
 
 def health(base: str, request_id: str) -> str:
-    status, _headers, _raw = http("GET", f"{base}/api/v1/health", headers={"X-Request-Id": request_id})
+    status, _headers, _raw = http("GET", f"{base}/api/v1/health", headers={"X-Request-Id": request_id},
+                                  timeout=PATIENCE)
     assert status == 200
     return request_id
 
@@ -143,10 +146,10 @@ def test_a_database_that_is_down_shows_in_health_and_dependency_errors(tmp_path)
         "RATELIMIT_SQLITE_PATH": str(tmp_path / "limits.sqlite3"),
     }
     with running_service(env, workers=2) as base:
-        assert http("GET", f"{base}/api/v1/health")[0] == 503
+        assert http("GET", f"{base}/api/v1/health", timeout=PATIENCE)[0] == 503
         # A request that needs the database: its 503 is counted as a database error of requests.
         status, _headers, _raw = http("POST", f"{base}/api/v1/auth/login", b'{"username":"a","password":"b"}',
-                                      {"Content-Type": "application/json"})
+                                      {"Content-Type": "application/json"}, timeout=PATIENCE)
         assert status == 503
         samples = scrape(base)
     assert value(samples, "procure_health_check_up", dependency="database") == 0
@@ -164,7 +167,7 @@ def test_without_the_variable_gunicorn_uses_a_private_directory_and_removes_it(l
     with running_service(env, workers=2, log_path=log_path) as base:
         sent = {health(base, f"private-dir-{n}") for n in range(20)}
         assert {health_requests(scrape(base)) for _ in range(4)} == {20}
-        pids = until(lambda: every_line(log_path, sent), 10, "every request's log line")
+        pids = until(lambda: every_line(log_path, sent), PATIENCE, "every request's log line")
         # The run's directory is the one holding its workers' files.
         private = {path.parent for pid in pids
                    for path in Path(tempfile.gettempdir()).glob(f"procure-metrics-*/counter_{pid}.db")}
