@@ -488,3 +488,27 @@ def test_the_row_checkboxes_are_djangos_markup(client, operator):
     page = client.get(reverse("admin:accounts_user_changelist")).content.decode()
     assert (f'<input type="checkbox" name="_selected_action" value="{victim.pk}" class="action-select" '
             'aria-label="选择此对象执行操作 - v&lt;1&gt;">') in page
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="trigram indexes are PostgreSQL's (migration 0005)")
+@pytest.mark.parametrize("term", ["wei", "wa"])  # a substring, and a short term's prefix
+def test_a_trigram_index_serves_each_search_column(client, operator, term):
+    from accounts.admin import UserAdmin
+
+    request = client.get(reverse("admin:accounts_user_changelist")).wsgi_request
+    model_admin = UserAdmin(User, None)
+    columns = {"accounts_user": model_admin.search_fields, "accounts_status_change_batch": ("actor_label",)}
+    querysets = {
+        "accounts_user": model_admin.get_search_results(request, User.objects.all(), term)[0],
+        "accounts_status_change_batch": StatusChangeBatch.objects.filter(actor_label__icontains=term)
+        if len(term) >= 3 else StatusChangeBatch.objects.filter(actor_label__istartswith=term),
+    }
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")  # tiny test tables: make the planner show what it can use
+        for table, queryset in querysets.items():
+            sql, params = queryset.order_by().query.sql_with_params()  # the filter alone, without the page's order
+            cursor.execute("EXPLAIN " + sql, params)
+            plan = "\n".join(row[0] for row in cursor.fetchall())
+            for column in columns[table]:
+                short = "batch" if table == "accounts_status_change_batch" else "user"
+                assert f"accounts_{short}_{column}_trgm" in plan, plan
