@@ -114,21 +114,15 @@ class EventAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(DailyActive)
-class DailyActiveAdmin(LargeTableAdminMixin, admin.ModelAdmin):
+class DailyActiveAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):
+    """Rows are written by the ingest together with the counts; edits here would split them."""
+
     list_display = ["day", "install_id", "province", "city", "first_seen_at"]
     list_filter = ["day"]  # fixed date ranges (today, past 7 days, ...), each a range on the unique index
     search_fields = ["install_id__exact"]  # served by (install_id, day)
     ordering = ["-day", "-install_id"]  # the (day, install_id) unique index read backwards, both columns
     sortable_by = []  # any other order would sort 100,000 rows a day
     list_per_page = 50
-    readonly_fields = ["day", "install_id", "province", "city", "first_seen_at", "province_seen_at", "city_seen_at"]
-
-    # Rows are written by the ingest together with the counts; edits here would split them.
-    def has_add_permission(self, request):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CountAdmin(LargeTableAdminMixin, ReadOnlyAdminMixin, admin.ModelAdmin):

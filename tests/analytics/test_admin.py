@@ -97,6 +97,9 @@ def test_a_daily_active_page_shows_when_its_place_was_named(staff_client, stored
     assert response.status_code == 200
     fields = re.findall(r'<div class="form-row field-([a-z_]+)', response.content.decode())
     assert fields == ["day", "install_id", "province", "city", "first_seen_at", "province_seen_at", "city_seen_at"]
+    # Written by the ingest with the counts, never by hand: the page has nothing to save.
+    assert staff_client.post(f"/admin/analytics/dailyactive/{row.pk}/change/", {"province": "浙江省"}).status_code == 403
+    assert DailyActive.objects.get(pk=row.pk).province == "广东省"
 
 
 # A fixed instant: 18:51:39 UTC on Dec 1 is 02:51:39 on Dec 2 in Asia/Shanghai.
