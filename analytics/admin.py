@@ -16,7 +16,14 @@ from django.contrib import admin
 from analytics.models import DailyActive, DailyActiveCount, DailyCityCount, DailyProvinceCount, Event
 from core.admin import LargeTableAdminMixin, LocalDayListFilter, ReadOnlyAdminMixin, local_midnight
 
-PREDEFINED_EVENT_NAMES = ["app_session_start", "app_session_end", "presence_heartbeat", "user_login", "user_logout"]
+# 003's predefined names, each shown as the wire value with its meaning.
+PREDEFINED_EVENT_NAMES = {
+    "app_session_start": "应用会话开始",
+    "app_session_end": "应用会话结束",
+    "presence_heartbeat": "在线心跳",
+    "user_login": "用户登录",
+    "user_logout": "用户退出",
+}
 
 
 class EventNameFilter(admin.SimpleListFilter):
@@ -26,7 +33,7 @@ class EventNameFilter(admin.SimpleListFilter):
     parameter_name = "event_name"
 
     def lookups(self, request, model_admin):
-        return [(name, name) for name in PREDEFINED_EVENT_NAMES]
+        return [(name, f"{name}({meaning})") for name, meaning in PREDEFINED_EVENT_NAMES.items()]
 
     def queryset(self, request, queryset):
         return queryset.filter(event_name=self.value()) if self.value() else queryset

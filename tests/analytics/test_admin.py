@@ -136,6 +136,7 @@ def test_the_analytics_pages_speak_chinese(staff_client, logged):
     listing = page_text(staff_client.get("/admin/analytics/event/"))
     assert "选择事件查看" in listing
     assert "以 事件名称 " in listing and "以 接收日期(服务时区 Asia/Shanghai) " in listing
+    assert " user_login(用户登录) " in listing and " app_session_start(应用会话开始) " in listing
     for header in ("事件名称", "安装 ID", "用户 ID", "事件 ID", "客户端时间", "接收时间"):
         assert f" {header} " in listing
     page = page_text(staff_client.get(f"/admin/analytics/event/{logged.pk}/change/"))
