@@ -202,6 +202,8 @@ USE_TZ = True
 # One clock on every operator screen: Django's zh_Hans date formats, with the offset
 # added to every date-time (config/formats/zh_Hans/formats.py; core.timeutil.local_display).
 FORMAT_MODULE_PATH = ["config.formats"]
+# The handful of Django admin strings its own zh_Hans catalogue lacks (locale/zh_Hans).
+LOCALE_PATHS = [BASE_DIR / "locale"]
 
 STATIC_URL = "static/"
 STATIC_ROOT = Path(env.str("STATIC_ROOT", default=str(BASE_DIR / "staticfiles")))
