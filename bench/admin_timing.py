@@ -259,7 +259,7 @@ def discover(client, model, model_admin, recorder) -> list[Page]:
         pages.append(Page(label, f"page {deep}", f"{base}?{PAGE_VAR}={deep}"))
 
     first = cl.result_list[0] if len(cl.result_list) else None
-    if cl.date_hierarchy and first is not None:
+    if cl.date_hierarchy and "__" not in cl.date_hierarchy and first is not None:
         value = getattr(first, cl.date_hierarchy)
         if isinstance(value, dt.datetime) and timezone.is_aware(value):
             value = timezone.localtime(value)
