@@ -13,8 +13,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import translation
 
-from core.admin import EstimatedCountPaginator
-from procurement.admin import IntentAdmin, IntentPaginator
+from core.admin import BoundedPagesPaginator, EstimatedCountPaginator
+from procurement.admin import IntentAdmin
 from procurement.models import Intent
 from tests.procurement.conftest import SEED_INTENT
 
@@ -163,7 +163,7 @@ def test_the_created_at_filter_answers_days_not_a_hierarchy(staff, intents):
 
 def test_page_links_stop_before_the_deep_offsets(staff, intents, monkeypatch):
     monkeypatch.setattr(IntentAdmin, "list_per_page", 1)
-    monkeypatch.setattr(IntentPaginator, "MAX_PAGES", 2)
+    monkeypatch.setattr(BoundedPagesPaginator, "MAX_PAGES", 2)
     page = staff.get(LIST_URL).content.decode()
     assert 'href="?p=2"' in page and 'href="?p=3"' not in page
     assert staff.get(LIST_URL, {"p": 2}).status_code == 200
