@@ -9,6 +9,7 @@ from django import forms
 from django.apps import apps as global_apps
 from django.conf import settings
 from django.contrib import admin
+from django.contrib.admin import helpers
 from django.contrib.admin.options import IncorrectLookupParameters
 from django.contrib.admin.views.main import ChangeList
 from django.contrib.auth import get_permission_codename
@@ -17,6 +18,7 @@ from django.core.paginator import Paginator
 from django.db import DEFAULT_DB_ALIAS, connections, router, transaction
 from django.utils import timezone, translation
 from django.utils.functional import cached_property
+from django.utils.html import format_html
 
 from core.exceptions import ServiceError
 
@@ -109,6 +111,19 @@ class LargeTableAdminMixin:
 
     def get_changelist(self, request, **kwargs):
         return SortableByChangeList
+
+
+class PlainActionCheckboxMixin:
+    """
+    The change list's row checkbox, the same markup as Django's, written directly: Django
+    renders a form widget through the template engine for every row, a fifth to a third
+    of the time a 50-row page takes.
+    """
+
+    def action_checkbox(self, obj):
+        label = format_html(translation.gettext("Select this object for an action - {}"), str(obj))
+        return format_html('<input type="checkbox" name="{}" value="{}" class="action-select" aria-label="{}">',
+                           helpers.ACTION_CHECKBOX_NAME, str(obj.pk), label)
 
 
 class SortableByChangeList(ChangeList):

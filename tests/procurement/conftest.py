@@ -91,3 +91,16 @@ SEED_INTENT = {"userId": "user_001", "platform": "TAOBAO", "productUrl": "https:
 @pytest.fixture
 def seed_intent():
     return dict(SEED_INTENT)
+
+
+@pytest.fixture
+def root(django_user_model):
+    """The admin's superuser."""
+    return django_user_model.objects.create_superuser(username="root", password="pw", email="root@example.com")
+
+
+@pytest.fixture
+def staff(client, root):
+    """The test client, logged into the admin as root."""
+    client.force_login(root)
+    return client

@@ -25,17 +25,6 @@ pytestmark = pytest.mark.django_db
 SECRET_CELL = re.compile(rb'<code class="partner-secret">([0-9a-f]{64})</code>')
 
 
-@pytest.fixture
-def root(django_user_model):
-    return django_user_model.objects.create_superuser(username="root", password="pw", email="root@example.com")
-
-
-@pytest.fixture
-def staff(client, root):
-    client.force_login(root)
-    return client
-
-
 def only_secret_on(page) -> str:
     """The one secret the reveal page shows; it must appear exactly once in the whole page."""
     found = SECRET_CELL.findall(page.content)

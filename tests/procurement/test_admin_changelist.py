@@ -24,12 +24,6 @@ LIST_URL = "/admin/procurement/intent/"
 
 
 @pytest.fixture
-def staff(client, django_user_model):
-    client.force_login(django_user_model.objects.create_superuser(username="root", password="pw"))
-    return client
-
-
-@pytest.fixture
 def intents(signed):
     """Three intents of the app, one of them JD and PROCESSING."""
     made = [signed.post("/api/v1/intents", {**SEED_INTENT, "userId": f"user_{n}", "title": f"商品 {n}"}).json()["data"]

@@ -20,17 +20,6 @@ ADD_URL = "/admin/procurement/intent/add/"
 LIST_URL = "/admin/procurement/intent/"
 
 
-@pytest.fixture
-def root(django_user_model):
-    return django_user_model.objects.create_superuser(username="root", password="pw", email="root@example.com")
-
-
-@pytest.fixture
-def staff(client, root):
-    client.force_login(root)
-    return client
-
-
 def change_url(intent_id: str) -> str:
     # Quoted as the admin's own links are: an id like intent_5f… would otherwise unquote to another.
     return reverse("admin:procurement_intent_change", args=[quote(intent_id)])
