@@ -43,6 +43,7 @@ HTTP_REASONS = {status.value: status.phrase for status in HTTPStatus}
 
 def seed(*, admin_password: str) -> dict:
     """The superuser, two users with phone numbers, and a COMPLETED intent (through the status machine)."""
+    from django.contrib.admin.utils import quote
     from django.urls import reverse
 
     from accounts.models import User
@@ -60,7 +61,8 @@ def seed(*, admin_password: str) -> dict:
         "adminId": admin.pk,
         "userIds": [user.pk for user in users],
         "intentId": intent.id,
-        "intentChangeUrl": reverse("admin:procurement_intent_change", args=[intent.id]),
+        # Quoted as the admin's own links are: its unquote reads "_5f" in an id like intent_5f… as an escape.
+        "intentChangeUrl": reverse("admin:procurement_intent_change", args=[quote(intent.id)]),
     }
 
 
